@@ -1,1 +1,7 @@
-"""tocsin.api."""
+"""HTTP: the Alertmanager-compatible API, tocsin's own API, metrics and operations."""
+
+from tocsin.api.app import create_app
+from tocsin.api.context import ApiContext, ConfigView
+from tocsin.api.metrics import Metrics
+
+__all__ = ["ApiContext", "ConfigView", "Metrics", "create_app"]

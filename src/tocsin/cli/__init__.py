@@ -1,1 +1,31 @@
-"""tocsin.cli."""
+"""The ``tocsin`` command."""
+
+from __future__ import annotations
+
+import typer
+
+from tocsin import __version__
+from tocsin.cli._check import check_config
+from tocsin.cli._serve import serve
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="tocsin",
+    help="Self-hosted alerting and incident response, a drop-in for Prometheus Alertmanager.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("serve")(serve)
+app.command("check-config")(check_config)
+
+
+@app.command("version")
+def version() -> None:
+    """Print tocsin's version."""
+    typer.echo(f"tocsin {__version__}")
+
+
+def main() -> None:
+    app()

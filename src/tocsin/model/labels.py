@@ -24,24 +24,37 @@ Labels = Mapping[str, str]
 """A label set: names to non-empty values."""
 
 LABEL_NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
-_SEP = b"\xff"
+
+
+_KNOWN_VALID: set[str] = set()
+_KNOWN_VALID_MAX = 65536
 
 
 def is_valid_label_name(name: str) -> bool:
     """Whether ``name`` is a valid Prometheus label name."""
-    return LABEL_NAME_RE.match(name) is not None
+    if name in _KNOWN_VALID:
+        return True
+    if LABEL_NAME_RE.match(name) is None:
+        return False
+    if len(_KNOWN_VALID) < _KNOWN_VALID_MAX:
+        _KNOWN_VALID.add(name)
+    return True
 
 
 def fingerprint_int(labels: Labels) -> int:
     """The 64-bit fingerprint of a label set, as an integer."""
     if not labels:
         return int(fnv1a_64(b""))
-    parts: list[bytes] = []
+    parts: list[str] = []
     for name in sorted(labels):
-        parts.append(name.encode())
-        parts.append(labels[name].encode())
-    parts.append(b"")
-    return int(fnv1a_64(_SEP.join(parts)))
+        parts.append(name)
+        parts.append(labels[name])
+    parts.append("")
+    text = "\xff".join(parts)
+    if "".join(parts).isascii():
+        # ASCII text with U+00FF separators is the exact byte string in Latin-1.
+        return int(fnv1a_64(text.encode("latin-1")))
+    return int(fnv1a_64(b"\xff".join(p.encode() for p in parts)))
 
 
 def fingerprint(labels: Labels) -> str:

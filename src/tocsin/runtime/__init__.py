@@ -1,1 +1,13 @@
-"""tocsin.runtime."""
+"""Wiring: clock, start-up, background work, shutdown."""
+
+from tocsin.runtime.clock import FileClock, TestClockRefused, clock_from_environment
+from tocsin.runtime.server import ServeOptions, Server, config_view
+
+__all__ = [
+    "FileClock",
+    "ServeOptions",
+    "Server",
+    "TestClockRefused",
+    "clock_from_environment",
+    "config_view",
+]

@@ -1,0 +1,41 @@
+"""What the HTTP layer needs from the running server, handed in by the runtime."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tocsin.api.metrics import Metrics
+from tocsin.model import Clock
+from tocsin.store import AlertStore
+
+__all__ = ["ApiContext", "ConfigView"]
+
+
+@dataclass(slots=True)
+class ConfigView:
+    """The parts of the loaded configuration the API shows."""
+
+    resolve_timeout: float
+    receiver_names: Sequence[str]
+    alertmanager_yaml: str
+    redacted: Mapping[str, Any]
+    receivers_for: Callable[[Mapping[str, str]], list[str]]
+
+
+@dataclass(slots=True)
+class ApiContext:
+    """The server's state as the HTTP layer sees it."""
+
+    clock: Clock
+    metrics: Metrics
+    config: ConfigView
+    reload: Callable[[], Awaitable[None]]
+    version: str
+    started_at: float
+    external_url: str
+    store_backend: str
+    alerts: AlertStore | None = None
+    ready: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)

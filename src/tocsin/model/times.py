@@ -1,0 +1,71 @@
+"""Timestamps on the wire: parsing the forms Alertmanager's API accepts, printing its form.
+
+Alertmanager's API accepts RFC 3339 with or without fractional seconds, a space instead of
+the ``T``, and a missing zone (read as UTC). Go's zero time (``0001-01-01T00:00:00Z``) and
+the empty string mean "unset". Answers print UTC with milliseconds, as Alertmanager does.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+__all__ = ["TimeFormatError", "format_millis", "format_nanos", "parse_time"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_TIME_RE = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?"
+    r"(Z|z|[+-]\d{2}:?\d{2})?$"
+)
+
+
+class TimeFormatError(ValueError):
+    """A timestamp that is not in a form the API accepts."""
+
+
+def parse_time(text: str) -> float | None:
+    """Seconds since the epoch, or ``None`` for unset (empty or Go's zero time)."""
+    if not text:
+        return None
+    m = _TIME_RE.match(text)
+    if m is None:
+        raise TimeFormatError(f'parsing time "{text}": not an RFC 3339 timestamp')
+    year, month, day, hour, minute = (int(m.group(i)) for i in range(1, 6))
+    second = int(m.group(6) or 0)
+    frac = m.group(7) or ""
+    zone = m.group(8)
+    if year == 1 and month == 1 and day == 1 and hour == minute == second == 0:
+        if not frac.strip("0"):
+            return None
+    try:
+        base = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+    except ValueError as exc:
+        raise TimeFormatError(f'parsing time "{text}": {exc}') from exc
+    seconds = (base - _EPOCH).total_seconds()
+    if frac:
+        seconds += int(frac) / 10 ** len(frac)
+    if zone and zone not in ("Z", "z"):
+        sign = 1 if zone[0] == "+" else -1
+        digits = zone[1:].replace(":", "")
+        hours, minutes = int(digits[:2]), int(digits[2:])
+        if hours > 23 or minutes > 59:
+            raise TimeFormatError(f'parsing time "{text}": time zone offset out of range')
+        seconds -= sign * (hours * 3600 + minutes * 60)
+    return seconds
+
+
+def _utc(ts: float) -> datetime:
+    return _EPOCH + timedelta(microseconds=round(ts * 1_000_000))
+
+
+def format_millis(ts: float) -> str:
+    """``2026-01-02T03:04:05.678Z``: UTC with milliseconds, as Alertmanager's API prints."""
+    dt = _utc(ts)
+    return f"{dt:%Y-%m-%dT%H:%M:%S}.{dt.microsecond // 1000:03d}Z"
+
+
+def format_nanos(ts: float) -> str:
+    """Go's RFC 3339 with nanoseconds: fractional digits without trailing zeros."""
+    dt = _utc(ts)
+    frac = f"{dt.microsecond:06d}".rstrip("0")
+    return f"{dt:%Y-%m-%dT%H:%M:%S}{'.' + frac if frac else ''}Z"

@@ -1,0 +1,214 @@
+"""Running the server: configuration, store, HTTP, background work, signals.
+
+Start-up order: load the configuration (refuse to start when it is invalid), open and lock
+the store (migrations run here), start listening (``/-/healthy`` answers at once), load the
+stored alerts in a thread, then report ready. SIGHUP and ``POST /-/reload`` reload the
+configuration; SIGTERM and SIGINT stop gracefully: requests in flight finish, queued writes
+are committed, and the store is closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+
+from tocsin import __version__
+from tocsin.api import ApiContext, ConfigView, Metrics, create_app
+from tocsin.config import Config, ConfigError, alertmanager_yaml, load_config, redacted_dict
+from tocsin.model import Clock
+from tocsin.pipeline import build_routes
+from tocsin.store import AlertStore, Database, DatabaseOptions, sqlite_url_for
+
+__all__ = ["ServeOptions", "Server", "config_view"]
+
+log = logging.getLogger("tocsin")
+
+
+@dataclass(frozen=True, slots=True)
+class ServeOptions:
+    """``tocsin serve`` flags."""
+
+    config_path: Path
+    host: str = "127.0.0.1"
+    port: int = 9093
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    external_url: str | None = None
+    allow_unsupported_receivers: bool = False
+    retention: float = 120 * 3600.0
+    refresh_interval: float = 10.0
+    sqlite_synchronous: str = "NORMAL"
+
+    @property
+    def url(self) -> str:
+        return self.database_url or sqlite_url_for(self.data_dir)
+
+
+def config_view(config: Config) -> ConfigView:
+    """What the API shows of a loaded configuration."""
+    routes = build_routes(config.route)
+    return ConfigView(
+        resolve_timeout=config.global_.resolve_timeout.seconds,
+        receiver_names=[r.name for r in config.receivers],
+        alertmanager_yaml=alertmanager_yaml(config),
+        redacted=redacted_dict(config),
+        receivers_for=routes.receivers,
+    )
+
+
+class Server:
+    """One tocsin server process."""
+
+    def __init__(self, options: ServeOptions, clock: Clock) -> None:
+        self.options = options
+        self.clock = clock
+        self.metrics = Metrics()
+        self._reload_lock = asyncio.Lock()
+        self._stopping = asyncio.Event()
+        self._db: Database | None = None
+        self.config = self._load_config()
+        self._note_config_loaded(self.config)
+        external = options.external_url or f"http://{options.host}:{options.port}"
+        self.ctx = ApiContext(
+            clock=clock,
+            metrics=self.metrics,
+            config=config_view(self.config),
+            reload=self.reload,
+            version=__version__,
+            started_at=clock.now(),
+            external_url=external,
+            store_backend="sqlite",
+        )
+
+    def _load_config(self) -> Config:
+        return load_config(
+            self.options.config_path,
+            allow_unsupported_receivers=self.options.allow_unsupported_receivers,
+        )
+
+    def _note_config_loaded(self, config: Config) -> None:
+        digest = hashlib.sha256(config.source_text.encode()).digest()
+        self.metrics.config_hash.set(int.from_bytes(digest[:6], "big"))
+        self.metrics.config_last_reload_successful.set(1)
+        self.metrics.config_last_reload_success_timestamp.set(self.clock.now())
+        for receiver, integration in config.unsupported_integrations:
+            log.warning(
+                "receiver %r uses %s, which tocsin cannot send: its flushes will be logged "
+                "and counted as failed",
+                receiver,
+                integration,
+            )
+
+    async def reload(self) -> None:
+        """Load the configuration file again; on error keep the old one and raise."""
+        async with self._reload_lock:
+            try:
+                config = await asyncio.to_thread(self._load_config)
+                view = await asyncio.to_thread(config_view, config)
+            except ConfigError as exc:
+                self.metrics.config_last_reload_successful.set(0)
+                log.error("configuration reload failed, keeping the old one:\n%s", exc)
+                raise
+            self.config = config
+            self.ctx.config = view
+            self._note_config_loaded(config)
+            log.info("configuration reloaded from %s", self.options.config_path)
+
+    def open_store(self) -> Database:
+        """Open and lock the database (raises ``StoreError``)."""
+        db = Database.open(
+            DatabaseOptions(self.options.url, sqlite_synchronous=self.options.sqlite_synchronous)
+        )
+        self.ctx.store_backend = db.dialect
+        self._db = db
+        return db
+
+    async def _load_state(self, db: Database) -> None:
+        store = AlertStore(db)
+        now = self.clock.now()
+        count = await asyncio.to_thread(store.load, now, self.ctx.config.resolve_timeout)
+        self.ctx.alerts = store
+        self.ctx.ready = True
+        log.info("ready: %d stored alerts loaded", count)
+
+    async def _housekeeping(self) -> None:
+        """Write batched ``endsAt`` refreshes and forget long-resolved alerts."""
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.options.refresh_interval)
+            store = self.ctx.alerts
+            if store is None:
+                continue
+            now = self.clock.now()
+            try:
+                await store.flush_refreshes(now)
+                await store.collect(now, self.options.retention)
+            except Exception:
+                self.metrics.store_errors.inc()
+                log.exception("housekeeping failed; will try again")
+
+    async def serve(self) -> None:
+        """Serve until SIGTERM or SIGINT."""
+        db = self._db or self.open_store()
+        app = create_app(self.ctx)
+        config = uvicorn.Config(
+            app,
+            host=self.options.host,
+            port=self.options.port,
+            loop="none",
+            http="httptools",
+            lifespan="off",
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=10,
+        )
+        server = uvicorn.Server(config)
+        web = asyncio.create_task(server.serve())
+        while not server.started and not web.done():
+            await asyncio.sleep(0.01)
+        if web.done():
+            db.close()
+            await web  # re-raises a bind error
+            raise SystemExit(1)
+        loop = asyncio.get_running_loop()
+
+        def stop() -> None:
+            log.info("shutting down")
+            self._stopping.set()
+            server.should_exit = True
+
+        loop.add_signal_handler(signal.SIGTERM, stop)
+        loop.add_signal_handler(signal.SIGINT, stop)
+        loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(self._sighup()))
+        log.info(
+            "tocsin %s listening on http://%s:%d (store: %s)",
+            __version__,
+            self.options.host,
+            self.options.port,
+            db.dialect,
+        )
+        housekeeping = asyncio.create_task(self._housekeeping())
+        try:
+            await self._load_state(db)
+            await web
+        finally:
+            self._stopping.set()
+            await housekeeping
+            if self.ctx.alerts is not None:
+                with contextlib.suppress(Exception):
+                    await self.ctx.alerts.flush_refreshes(self.clock.now())
+            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                loop.remove_signal_handler(sig)
+            db.close()
+            log.info("stopped")
+
+    async def _sighup(self) -> None:
+        with contextlib.suppress(ConfigError):
+            await self.reload()

@@ -1,0 +1,266 @@
+"""The alert store: every current alert in memory, every accepted change committed.
+
+``put`` merges posted alerts into the stored ones as Alertmanager does. A re-post that only
+pushes ``endsAt`` later (same labels, annotations, start and source, still firing) is applied
+in memory and queued; ``flush_refreshes`` writes the queued ends in one batch, and the
+runtime calls it at least every 30 s. Everything else is committed before ``put`` returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, bindparam, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from tocsin.model import Alert
+from tocsin.model import merge_alert
+from tocsin.store._schema import alerts as alerts_table
+from tocsin.store._schema import meta
+from tocsin.store.database import Database
+
+__all__ = ["AlertStore", "PutResult"]
+
+_LAST_ALIVE = "last_alive"
+
+
+class PutResult:
+    """What a ``put`` did: how many alerts were written and how many only refreshed."""
+
+    __slots__ = ("refreshed", "written")
+
+    def __init__(self, written: int, refreshed: int) -> None:
+        self.written = written
+        self.refreshed = refreshed
+
+
+_COLUMNS = (
+    "fingerprint",
+    "labels",
+    "annotations",
+    "generator_url",
+    "starts_at",
+    "ends_at",
+    "updated_at",
+    "timeout",
+)
+
+
+def _flat_rows(alerts: Iterator[Alert] | list[Alert]) -> list[object]:
+    """The column values of the alerts, row after row, in ``_COLUMNS`` order."""
+    dumps = orjson.dumps
+    out: list[object] = []
+    extend = out.extend
+    for a in alerts:
+        extend(
+            (
+                a.fingerprint,
+                dumps(a.labels).decode(),
+                dumps(a.annotations).decode(),
+                a.generator_url,
+                a.starts_at,
+                a.ends_at,
+                a.updated_at,
+                a.timeout,
+            )
+        )
+    return out
+
+
+class _Upsert:
+    """Multi-row ``INSERT … ON CONFLICT DO UPDATE`` of alerts, sent straight to the driver.
+
+    One statement carries up to ``_CHUNK`` rows, so the driver makes one call (and the
+    writer thread takes the GIL once) per chunk instead of once per row; SQLAlchemy's
+    per-row parameter processing would cost several times the database's own work. The
+    same text serves SQLite and PostgreSQL; only the placeholder differs.
+    """
+
+    _CHUNK = 100
+
+    def __init__(self, db: Database) -> None:
+        self._mark = "%s" if db.engine.dialect.paramstyle in ("format", "pyformat") else "?"
+        self._sql: dict[int, str] = {}
+
+    def _statement(self, rows: int) -> str:
+        sql = self._sql.get(rows)
+        if sql is None:
+            one = "(" + ",".join([self._mark] * len(_COLUMNS)) + ")"
+            updates = ", ".join(f"{c}=excluded.{c}" for c in _COLUMNS[1:])
+            sql = (
+                f"INSERT INTO alerts ({', '.join(_COLUMNS)}) VALUES "
+                + ",".join([one] * rows)
+                + f" ON CONFLICT (fingerprint) DO UPDATE SET {updates}"
+            )
+            self._sql[rows] = sql
+        return sql
+
+    def run(self, conn: Connection, flat: list[object]) -> None:
+        width = len(_COLUMNS)
+        step = self._CHUNK * width
+        for start in range(0, len(flat), step):
+            chunk = tuple(flat[start : start + step])
+            conn.exec_driver_sql(self._statement(len(chunk) // width), chunk)
+
+
+class AlertStore:
+    """Current alerts, kept in memory and in the database."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._alerts: dict[str, Alert] = {}
+        self._refresh: dict[str, tuple[float, float]] = {}
+        self._upsert = _Upsert(db)
+
+    # -- start-up -------------------------------------------------------------------------
+
+    def load(self, ready_at: float, resolve_timeout: float) -> int:
+        """Read every stored alert (blocking; call from a thread at start-up).
+
+        Alerts that were firing when the server last lived and whose end passed while it was
+        down stay firing until ``ready_at + resolve_timeout`` (DESIGN.md invariant 3).
+        """
+        last_alive_text = self._db.get_meta(_LAST_ALIVE)
+        last_alive = float(last_alive_text) if last_alive_text else None
+
+        def run(conn: Connection) -> dict[str, Alert]:
+            loaded: dict[str, Alert] = {}
+            rows = conn.execute(select(alerts_table)).all()
+            loads = orjson.loads
+            for fp, labels, annotations, url, starts_at, ends_at, updated_at, timeout in rows:
+                loaded[fp] = Alert(fp, loads(labels), loads(annotations), starts_at, ends_at,
+                                   updated_at, url, bool(timeout))
+            return loaded
+
+        loaded = self._db.read(run)
+        extended_until = ready_at + resolve_timeout
+        for fp, alert in loaded.items():
+            was_firing = last_alive is None or alert.ends_at > last_alive
+            if was_firing and alert.ends_at <= ready_at:
+                loaded[fp] = replace(alert, ends_at=extended_until)
+                self._refresh[fp] = (extended_until, alert.updated_at)
+        self._alerts = loaded
+        return len(loaded)
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._alerts)
+
+    def get(self, fingerprint: str) -> Alert | None:
+        return self._alerts.get(fingerprint)
+
+    def all(self) -> Iterator[Alert]:
+        return iter(list(self._alerts.values()))
+
+    def firing(self, now: float) -> Iterator[Alert]:
+        """Alerts not resolved at ``now``."""
+        return (a for a in list(self._alerts.values()) if a.ends_at > now)
+
+    # -- writes ---------------------------------------------------------------------------
+
+    async def put(self, posted: Sequence[Alert], now: float) -> PutResult:
+        """Merge posted alerts; commits every change except pure ``endsAt`` refreshes."""
+        current = self._alerts
+        changed: dict[str, Alert] = {}
+        previous: dict[str, Alert | None] = {}
+        refreshed = 0
+        for alert in posted:
+            fp = alert.fingerprint
+            old = changed.get(fp) or current.get(fp)
+            new = merge_alert(old, alert, now)
+            if (
+                old is not None
+                and fp not in changed
+                and new.ends_at > now
+                and new.ends_at >= old.ends_at
+                and new.same_content(old)
+            ):
+                current[fp] = new
+                self._refresh[fp] = (new.ends_at, new.updated_at)
+                refreshed += 1
+                continue
+            if fp not in previous:
+                previous[fp] = current.get(fp)
+            changed[fp] = new
+        if not changed:
+            return PutResult(0, refreshed)
+        # Visible at once (the order of concurrent posts is the order of commits); undone
+        # if the commit fails.
+        for fp, alert in changed.items():
+            current[fp] = alert
+            self._refresh.pop(fp, None)
+        flat = _flat_rows(list(changed.values()))
+        upsert = self._upsert
+        try:
+            await self._db.write(lambda conn: upsert.run(conn, flat))
+        except BaseException:
+            for fp, old_alert in previous.items():
+                if current.get(fp) is changed[fp]:
+                    if old_alert is None:
+                        current.pop(fp, None)
+                    else:
+                        current[fp] = old_alert
+            raise
+        return PutResult(len(changed), refreshed)
+
+    async def flush_refreshes(self, now: float) -> int:
+        """Write the queued ``endsAt`` refreshes in one batch, and note that we are alive."""
+        pending, self._refresh = self._refresh, {}
+        rows = [
+            {"fp": fp, "ends_at": ends_at, "updated_at": updated_at}
+            for fp, (ends_at, updated_at) in pending.items()
+        ]
+        stmt = (
+            update(alerts_table)
+            .where(alerts_table.c.fingerprint == bindparam("fp"))
+            .values(ends_at=bindparam("ends_at"), updated_at=bindparam("updated_at"))
+        )
+        alive = self._meta_upsert(_LAST_ALIVE, repr(now))
+
+        def run(conn: Connection) -> None:
+            if rows:
+                conn.execute(stmt, rows)
+            conn.execute(alive[0], alive[1])
+
+        try:
+            await self._db.write(run)
+        except BaseException:
+            for fp, item in pending.items():
+                self._refresh.setdefault(fp, item)
+            raise
+        return len(rows)
+
+    def _meta_upsert(self, key: str, value: str) -> tuple[object, dict[str, str]]:
+        dialect = postgresql if self._db.dialect == "postgresql" else sqlite
+        ins = dialect.insert(meta)
+        return ins.on_conflict_do_update(index_elements=["key"], set_={"value": ins.excluded.value}), {
+            "key": key,
+            "value": value,
+        }
+
+    async def collect(self, now: float, retention: float) -> int:
+        """Forget alerts resolved for longer than ``retention``."""
+        cutoff = now - retention
+        doomed = [fp for fp, a in self._alerts.items() if a.ends_at <= cutoff]
+        if not doomed:
+            return 0
+        stmt = delete(alerts_table).where(alerts_table.c.fingerprint.in_(bindparam("fps", expanding=True)))
+
+        def run(conn: Connection) -> None:
+            for start in range(0, len(doomed), 500):
+                conn.execute(stmt, {"fps": doomed[start : start + 500]})
+
+        await self._db.write(run)
+        for fp in doomed:
+            alert = self._alerts.get(fp)
+            if alert is not None and alert.ends_at <= cutoff:
+                del self._alerts[fp]
+        return len(doomed)
+
+    def pending_refreshes(self) -> int:
+        return len(self._refresh)
+

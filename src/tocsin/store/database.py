@@ -1,0 +1,173 @@
+"""Opening the database: URL, SQLite pragmas and single-server lock, migrations, writer.
+
+One implementation serves SQLite and PostgreSQL; what differs is chosen by dialect here and
+in the statements, never by a second copy of the store.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from tocsin.store._writer import Writer
+from tocsin.store.errors import StoreLockedError, StoreUnavailable
+
+__all__ = ["Database", "DatabaseOptions", "sqlite_url_for"]
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def sqlite_url_for(data_dir: str | os.PathLike[str]) -> str:
+    """The URL of the SQLite file inside a data directory."""
+    return f"sqlite:///{Path(data_dir).resolve() / 'tocsin.db'}"
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseOptions:
+    """How to open the database."""
+
+    url: str
+    sqlite_synchronous: str = "NORMAL"
+
+
+def _head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory(str(_MIGRATIONS)).get_current_head()
+    assert head is not None
+    return head
+
+
+def _current_revision(conn: Connection) -> str | None:
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+    return None if row is None else str(row[0])
+
+
+def _upgrade(conn: Connection) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, "head")
+
+
+class Database:
+    """An open database: a read connection for start-up, and the writer thread."""
+
+    def __init__(self, engine: Engine, lock_fd: int | None) -> None:
+        self.engine = engine
+        self._lock_fd = lock_fd
+        self.writer = Writer(engine)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @classmethod
+    def open(cls, options: DatabaseOptions) -> Database:
+        """Open, lock (SQLite), and migrate to the head revision."""
+        url = make_url(options.url)
+        lock_fd: int | None = None
+        if url.get_backend_name() == "sqlite":
+            if not url.database or url.database == ":memory:":
+                raise StoreUnavailable("an in-memory SQLite database is not durable; give a file")
+            path = Path(url.database)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            lock_fd = _lock_sqlite_file(path)
+            engine = create_engine(url, connect_args={"check_same_thread": False})
+            _configure_sqlite(engine, options.sqlite_synchronous)
+        else:
+            engine = create_engine(url, pool_pre_ping=True)
+        try:
+            with engine.connect() as conn:
+                if _current_revision(conn) != _head_revision():
+                    log.info("migrating the database schema to the current version")
+                    _upgrade(conn)
+                    conn.commit()
+        except SQLAlchemyError as exc:
+            engine.dispose()
+            _unlock(lock_fd)
+            raise StoreUnavailable(f"cannot open the database: {exc}") from exc
+        return cls(engine, lock_fd)
+
+    def read(self, fn: Callable[[Connection], T]) -> T:
+        """Run a read on its own connection (start-up, tools); blocking."""
+        with self.engine.connect() as conn:
+            return fn(conn)
+
+    async def write(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn`` in the writer's transaction; returns once committed."""
+        try:
+            return await self.writer.submit(fn)
+        except SQLAlchemyError as exc:
+            raise StoreUnavailable(f"database write failed: {exc.__class__.__name__}") from exc
+
+    def close(self) -> None:
+        self.writer.close()
+        self.engine.dispose()
+        _unlock(self._lock_fd)
+        self._lock_fd = None
+
+    def get_meta(self, key: str) -> str | None:
+        from tocsin.store._schema import meta
+
+        def run(conn: Connection) -> str | None:
+            row = conn.execute(select(meta.c.value).where(meta.c.key == key)).first()
+            return None if row is None else str(row[0])
+
+        return self.read(run)
+
+
+def _configure_sqlite(engine: Engine, synchronous: str) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "BEGIN" start transactions, not the sqlite3 module.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA synchronous={synchronous}")
+        cur.execute("PRAGMA busy_timeout=5000")
+        cur.execute("PRAGMA cache_size=-65536")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+
+def _lock_sqlite_file(path: Path) -> int:
+    lock_path = path.with_name(path.name + ".lock")
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
+        os.close(fd)
+        raise StoreLockedError(
+            f"another tocsin server (pid {holder}) is using {path}; SQLite mode runs one "
+            "server per file: stop it, or give this one another --data-dir"
+        ) from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, str(os.getpid()).encode(), 0)
+    return fd
+
+
+def _unlock(fd: int | None) -> None:
+    if fd is not None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
