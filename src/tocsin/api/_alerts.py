@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -13,7 +12,7 @@ from starlette.responses import Response
 from tocsin.api._responses import empty_ok, json_response, swagger_error, text_error
 from tocsin.api.context import ApiContext
 from tocsin.intake import IntakeRejected, decode_postable_alerts
-from tocsin.model import Alert, Matcher, MatcherError, parse_matcher
+from tocsin.model import Alert, Matcher, MatcherError, compile_matcher_regex, parse_matcher
 from tocsin.model.times import format_millis
 from tocsin.store import StoreError
 
@@ -82,9 +81,7 @@ def _parse_filters(request: Request) -> list[Matcher]:
     return [parse_matcher(text) for text in request.query_params.getlist("filter")]
 
 
-def gettable_alert(
-    alert: Alert, receivers: list[str], state: str = "active"
-) -> dict[str, Any]:
+def gettable_alert(alert: Alert, receivers: list[str], state: str = "active") -> dict[str, Any]:
     """An alert as Alertmanager's API lists it (same keys, same order)."""
     out: dict[str, Any] = {
         "annotations": alert.annotations,
@@ -106,8 +103,8 @@ def _receiver_filter(request: Request) -> Callable[[list[str]], bool] | Response
     if not text:
         return lambda _names: True
     try:
-        pattern = re.compile(f"^(?:{text})$")
-    except re.error as exc:
+        pattern = compile_matcher_regex(text)
+    except MatcherError as exc:
         return text_error(400, f"failed to parse receiver param: {exc}")
     return lambda names: any(pattern.match(name) for name in names)
 

@@ -65,9 +65,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     path = request.url.path
     if path.startswith("/api/"):
         if exc.status_code == 405:
-            return swagger_error(
-                405, 405, f"method {request.method} is not allowed for {path}"
-            )
+            return swagger_error(405, 405, f"method {request.method} is not allowed for {path}")
         if exc.status_code == 404:
             return swagger_error(404, 404, f"path {path} was not found")
         return text_error(exc.status_code, str(exc.detail))

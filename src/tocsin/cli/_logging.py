@@ -18,7 +18,7 @@ class _LogfmtFormatter(logging.Formatter):
             msg = f"{msg}\n{self.formatException(record.exc_info)}"
         quoted = msg.replace("\\", "\\\\").replace('"', '\\"')
         return (
-            f'ts={ts}.{ms:03d}Z level={record.levelname.lower()} '
+            f"ts={ts}.{ms:03d}Z level={record.levelname.lower()} "
             f'logger={record.name} msg="{quoted}"'
         )
 

@@ -86,8 +86,7 @@ def _check_time(value: object, field: str) -> float | None:
         return None
     if not isinstance(value, str):
         raise _decode_error(
-            f"json: cannot unmarshal {_go_type(value)} into Go struct field .{field} "
-            "of type string"
+            f"json: cannot unmarshal {_go_type(value)} into Go struct field .{field} of type string"
         )
     try:
         return parse_time(value)
@@ -118,8 +117,9 @@ def decode_postable_alerts(body: bytes, now: float, resolve_timeout: float) -> I
         )
 
     # Phase 1: types and timestamps, for the whole request.
-    decoded: list[tuple[dict[str, str] | None, dict[str, str] | None, float | None,
-                        float | None, object]] = []
+    decoded: list[
+        tuple[dict[str, str] | None, dict[str, str] | None, float | None, float | None, object]
+    ] = []
     for item in items:
         if not isinstance(item, dict):
             raise _decode_error(

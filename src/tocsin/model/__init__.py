@@ -1,5 +1,6 @@
 """Pure domain types: labels, fingerprints, matchers, alerts, severities, the clock."""
 
+from tocsin.model.alert import Alert, merge_alert
 from tocsin.model.clock import Clock, FakeClock, SystemClock
 from tocsin.model.labels import (
     LABEL_NAME_RE,
@@ -8,14 +9,34 @@ from tocsin.model.labels import (
     fingerprint_int,
     is_valid_label_name,
 )
+from tocsin.model.matchers import (
+    Matcher,
+    MatcherError,
+    MatchType,
+    compile_matcher_regex,
+    matchers_match,
+    new_matcher,
+    parse_matcher,
+    parse_matchers,
+)
 
 __all__ = [
     "LABEL_NAME_RE",
+    "Alert",
     "Clock",
     "FakeClock",
     "Labels",
+    "MatchType",
+    "Matcher",
+    "MatcherError",
     "SystemClock",
+    "compile_matcher_regex",
     "fingerprint",
     "fingerprint_int",
     "is_valid_label_name",
+    "matchers_match",
+    "merge_alert",
+    "new_matcher",
+    "parse_matcher",
+    "parse_matchers",
 ]

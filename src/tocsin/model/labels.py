@@ -34,7 +34,7 @@ def is_valid_label_name(name: str) -> bool:
     """Whether ``name`` is a valid Prometheus label name."""
     if name in _KNOWN_VALID:
         return True
-    if LABEL_NAME_RE.match(name) is None:
+    if LABEL_NAME_RE.fullmatch(name) is None:
         return False
     if len(_KNOWN_VALID) < _KNOWN_VALID_MAX:
         _KNOWN_VALID.add(name)

@@ -34,9 +34,8 @@ def parse_time(text: str) -> float | None:
     second = int(m.group(6) or 0)
     frac = m.group(7) or ""
     zone = m.group(8)
-    if year == 1 and month == 1 and day == 1 and hour == minute == second == 0:
-        if not frac.strip("0"):
-            return None
+    if (year, month, day, hour, minute, second) == (1, 1, 1, 0, 0, 0) and not frac.strip("0"):
+        return None
     try:
         base = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     except ValueError as exc:

@@ -9,6 +9,7 @@ fails alone. The event loop never waits on the database.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import threading
@@ -115,10 +116,8 @@ def _deliver(results: list[tuple[_Job, Any, BaseException | None]]) -> None:
     for item in results:
         by_loop.setdefault(item[0].future.get_loop(), []).append(item)
     for loop, items in by_loop.items():
-        try:
+        with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
             loop.call_soon_threadsafe(_resolve, items)
-        except RuntimeError:  # the loop is closed: nobody waits any more
-            pass
 
 
 def _resolve(items: list[tuple[_Job, Any, BaseException | None]]) -> None:

@@ -13,11 +13,10 @@ from dataclasses import replace
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, bindparam, delete, select, update
+from sqlalchemy import Connection, Executable, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from tocsin.model import Alert
-from tocsin.model import merge_alert
+from tocsin.model import Alert, merge_alert
 from tocsin.store._schema import alerts as alerts_table
 from tocsin.store._schema import meta
 from tocsin.store.database import Database
@@ -130,12 +129,23 @@ class AlertStore:
             loaded: dict[str, Alert] = {}
             rows = conn.execute(select(alerts_table)).all()
             loads = orjson.loads
-            for fp, labels, annotations, url, starts_at, ends_at, updated_at, timeout in rows:
-                loaded[fp] = Alert(fp, loads(labels), loads(annotations), starts_at, ends_at,
-                                   updated_at, url, bool(timeout))
+            for fp, labels, annots, url, starts_at, ends_at, updated_at, timeout in rows:
+                loaded[fp] = Alert(
+                    fp,
+                    loads(labels),
+                    loads(annots),
+                    starts_at,
+                    ends_at,
+                    updated_at,
+                    url,
+                    bool(timeout),
+                )
             return loaded
 
         loaded = self._db.read(run)
+        if last_alive is None and loaded:
+            # Killed before the first housekeeping tick: the last post is the last sign of life.
+            last_alive = max(a.updated_at for a in loaded.values())
         extended_until = ready_at + resolve_timeout
         for fp, alert in loaded.items():
             was_firing = last_alive is None or alert.ends_at > last_alive
@@ -219,12 +229,12 @@ class AlertStore:
             .where(alerts_table.c.fingerprint == bindparam("fp"))
             .values(ends_at=bindparam("ends_at"), updated_at=bindparam("updated_at"))
         )
-        alive = self._meta_upsert(_LAST_ALIVE, repr(now))
+        alive = self._meta_upsert()
 
         def run(conn: Connection) -> None:
             if rows:
                 conn.execute(stmt, rows)
-            conn.execute(alive[0], alive[1])
+            conn.execute(alive, {"key": _LAST_ALIVE, "value": repr(now)})
 
         try:
             await self._db.write(run)
@@ -234,13 +244,13 @@ class AlertStore:
             raise
         return len(rows)
 
-    def _meta_upsert(self, key: str, value: str) -> tuple[object, dict[str, str]]:
-        dialect = postgresql if self._db.dialect == "postgresql" else sqlite
+    def _meta_upsert(self) -> Executable:
+        dialect: Any = postgresql if self._db.dialect == "postgresql" else sqlite
         ins = dialect.insert(meta)
-        return ins.on_conflict_do_update(index_elements=["key"], set_={"value": ins.excluded.value}), {
-            "key": key,
-            "value": value,
-        }
+        stmt: Executable = ins.on_conflict_do_update(
+            index_elements=["key"], set_={"value": ins.excluded.value}
+        )
+        return stmt
 
     async def collect(self, now: float, retention: float) -> int:
         """Forget alerts resolved for longer than ``retention``."""
@@ -248,7 +258,9 @@ class AlertStore:
         doomed = [fp for fp, a in self._alerts.items() if a.ends_at <= cutoff]
         if not doomed:
             return 0
-        stmt = delete(alerts_table).where(alerts_table.c.fingerprint.in_(bindparam("fps", expanding=True)))
+        stmt = delete(alerts_table).where(
+            alerts_table.c.fingerprint.in_(bindparam("fps", expanding=True))
+        )
 
         def run(conn: Connection) -> None:
             for start in range(0, len(doomed), 500):
@@ -263,4 +275,3 @@ class AlertStore:
 
     def pending_refreshes(self) -> int:
         return len(self._refresh)
-

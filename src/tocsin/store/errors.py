@@ -1,8 +1,8 @@
 """Errors of the store.
 
-    StoreError
-    ├── StoreLockedError     another tocsin server holds the SQLite file
-    └── StoreUnavailable     the database refused a write or could not be opened
+StoreError
+├── StoreLockedError     another tocsin server holds the SQLite file
+└── StoreUnavailable     the database refused a write or could not be opened
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Helpers shared by tocsin's tests: free ports, real reference binaries."""
