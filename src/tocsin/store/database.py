@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +74,7 @@ class Database:
         self.engine = engine
         self._lock_fd = lock_fd
         self.writer = Writer(engine)
+        self._checkpointer = _Checkpointer(engine) if self.dialect == "sqlite" else None
 
     @property
     def dialect(self) -> str:
@@ -119,6 +121,8 @@ class Database:
 
     def close(self) -> None:
         self.writer.close()
+        if self._checkpointer is not None:
+            self._checkpointer.close()
         self.engine.dispose()
         _unlock(self._lock_fd)
         self._lock_fd = None
@@ -133,6 +137,36 @@ class Database:
         return self.read(run)
 
 
+class _Checkpointer:
+    """Copies the SQLite write-ahead log into the database file, off the writer's path.
+
+    A passive checkpoint every ``interval`` seconds never blocks the writer; a truncating
+    one at close leaves a small WAL behind.
+    """
+
+    def __init__(self, engine: Engine, interval: float = 1.0) -> None:
+        self._engine = engine
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="tocsin-checkpoint", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        with self._engine.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            assert raw is not None
+            while not self._stop.wait(self._interval):
+                try:
+                    raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except Exception as exc:  # a busy database: try again next time
+                    log.warning("WAL checkpoint failed: %s", exc)
+            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def _configure_sqlite(engine: Engine, synchronous: str) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -143,6 +177,9 @@ def _configure_sqlite(engine: Engine, synchronous: str) -> None:
         cur.execute(f"PRAGMA synchronous={synchronous}")
         cur.execute("PRAGMA busy_timeout=5000")
         cur.execute("PRAGMA cache_size=-65536")
+        # Checkpoints (which write and fsync the database file) run in their own thread,
+        # never in a commit of the writer.
+        cur.execute("PRAGMA wal_autocheckpoint=0")
         cur.close()
 
     @event.listens_for(engine, "begin")

@@ -1,0 +1,100 @@
+"""The root of the configuration file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, PrivateAttr
+
+from tocsin.config._base import Model
+from tocsin.config._global import GlobalConfig
+from tocsin.config._route import InhibitRule, Route
+from tocsin.config._severity import SeverityConfig
+from tocsin.config._timeintervals import NamedTimeInterval, TimeInterval
+from tocsin.config._types import StrList
+from tocsin.config.receivers import Receiver
+
+__all__ = ["RESERVED_SECTIONS", "Config"]
+
+RESERVED_SECTIONS: tuple[str, ...] = (
+    "teams",
+    "users",
+    "schedules",
+    "escalation_policies",
+    "incidents",
+    "heartbeats",
+    "rules",
+    "web",
+)
+"""tocsin sections defined by later versions: accepted as keys, refused when non-empty."""
+
+
+def _none_list(value: Any) -> Any:
+    return [] if value is None else value
+
+
+def _none_model(value: Any) -> Any:
+    return {} if value is None else value
+
+
+_EMPTY = BeforeValidator(_none_list)
+
+
+class Config(Model):
+    """A loaded, validated configuration. Build it with :func:`tocsin.config.load_config`."""
+
+    global_: Annotated[GlobalConfig, BeforeValidator(_none_model)] = Field(
+        default_factory=GlobalConfig, alias="global"
+    )
+    route: Route = Field(default_factory=Route)
+    inhibit_rules: Annotated[list[InhibitRule], _EMPTY] = Field(default_factory=list)
+    receivers: Annotated[list[Receiver], _EMPTY] = Field(default_factory=list)
+    templates: StrList = Field(default_factory=list)
+    mute_time_intervals: Annotated[list[NamedTimeInterval], _EMPTY] = Field(default_factory=list)
+    time_intervals: Annotated[list[NamedTimeInterval], _EMPTY] = Field(default_factory=list)
+    severity: Annotated[SeverityConfig, BeforeValidator(_none_model)] = Field(
+        default_factory=SeverityConfig
+    )
+    teams: Any = None
+    users: Any = None
+    schedules: Any = None
+    escalation_policies: Any = None
+    incidents: Any = None
+    heartbeats: Any = None
+    rules: Any = None
+    web: Any = None
+
+    _source_path: Path | None = PrivateAttr(default=None)
+    _source_text: str = PrivateAttr(default="")
+    _unsupported: list[tuple[str, str]] = PrivateAttr(default_factory=list)
+
+    @property
+    def source_path(self) -> Path | None:
+        """The file this configuration was read from (``None`` for text)."""
+        return self._source_path
+
+    @property
+    def source_text(self) -> str:
+        """The file's original text, before ``${VAR}`` substitution."""
+        return self._source_text
+
+    @property
+    def unsupported_integrations(self) -> list[tuple[str, str]]:
+        """``(receiver name, type key)`` of integrations tocsin cannot send (only when
+        loaded with ``allow_unsupported_receivers``)."""
+        return list(self._unsupported)
+
+    def receiver(self, name: str) -> Receiver | None:
+        for receiver in self.receivers:
+            if receiver.name == name:
+                return receiver
+        return None
+
+    @property
+    def time_interval_map(self) -> dict[str, list[TimeInterval]]:
+        """Every named interval, from ``time_intervals`` and legacy ``mute_time_intervals``."""
+        out: dict[str, list[TimeInterval]] = {}
+        for named in (*self.mute_time_intervals, *self.time_intervals):
+            out[named.name] = named.time_intervals
+        return out
