@@ -1,0 +1,5 @@
+"""The ``log`` channel (``log_configs``)."""
+
+from tocsin.channels.log.channel import LogChannel
+
+__all__ = ["LogChannel"]
