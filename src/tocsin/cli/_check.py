@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from tocsin.config import ConfigError, load_config
 
@@ -20,6 +19,8 @@ def check_config(
     ] = False,
 ) -> None:
     """Validate configuration files; exit 0 when all are valid, 1 otherwise."""
+    from rich.console import Console
+
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     failed = False

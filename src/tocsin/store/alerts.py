@@ -10,15 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Executable, bindparam, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Executable, bindparam, delete, select, text, update
 
 from tocsin.model import Alert, merge_alert
 from tocsin.store._schema import alerts as alerts_table
-from tocsin.store._schema import meta
 from tocsin.store.database import Database
 
 __all__ = ["AlertStore", "PutResult"]
@@ -245,12 +242,11 @@ class AlertStore:
         return len(rows)
 
     def _meta_upsert(self) -> Executable:
-        dialect: Any = postgresql if self._db.dialect == "postgresql" else sqlite
-        ins = dialect.insert(meta)
-        stmt: Executable = ins.on_conflict_do_update(
-            index_elements=["key"], set_={"value": ins.excluded.value}
+        # The same text serves SQLite and PostgreSQL.
+        return text(
+            "INSERT INTO meta (key, value) VALUES (:key, :value) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
         )
-        return stmt
 
     async def collect(self, now: float, retention: float) -> int:
         """Forget alerts resolved for longer than ``retention``."""

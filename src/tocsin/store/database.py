@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tocsin.store._writer import Writer
 from tocsin.store.errors import StoreLockedError, StoreUnavailable
 
-__all__ = ["Database", "DatabaseOptions", "sqlite_url_for"]
+__all__ = ["HEAD_REVISION", "Database", "DatabaseOptions", "head_revision", "sqlite_url_for"]
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -42,12 +42,26 @@ class DatabaseOptions:
     sqlite_synchronous: str = "NORMAL"
 
 
-def _head_revision() -> str:
+HEAD_REVISION = "0001"
+"""The newest migration. Kept here so that a start-up at head never imports Alembic; a test
+checks it against the migration scripts."""
+
+
+def head_revision() -> str:
+    """The head revision as Alembic computes it from the migration scripts."""
     from alembic.script import ScriptDirectory
 
     head = ScriptDirectory(str(_MIGRATIONS)).get_current_head()
     assert head is not None
     return head
+
+
+def _normalise_url(url: str) -> str:
+    """``postgresql://`` means psycopg 3, the driver tocsin uses."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
 
 
 def _current_revision(conn: Connection) -> str | None:
@@ -83,7 +97,7 @@ class Database:
     @classmethod
     def open(cls, options: DatabaseOptions) -> Database:
         """Open, lock (SQLite), and migrate to the head revision."""
-        url = make_url(options.url)
+        url = make_url(_normalise_url(options.url))
         lock_fd: int | None = None
         if url.get_backend_name() == "sqlite":
             if not url.database or url.database == ":memory:":
@@ -94,10 +108,15 @@ class Database:
             engine = create_engine(url, connect_args={"check_same_thread": False})
             _configure_sqlite(engine, options.sqlite_synchronous)
         else:
-            engine = create_engine(url, pool_pre_ping=True)
+            try:
+                engine = create_engine(url, pool_pre_ping=True)
+            except ModuleNotFoundError as exc:
+                raise StoreUnavailable(
+                    f"cannot use {url.get_backend_name()}: the driver {exc.name!r} is not installed"
+                ) from exc
         try:
             with engine.connect() as conn:
-                if _current_revision(conn) != _head_revision():
+                if _current_revision(conn) != HEAD_REVISION:
                     log.info("migrating the database schema to the current version")
                     _upgrade(conn)
                     conn.commit()
