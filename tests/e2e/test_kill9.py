@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -25,6 +26,11 @@ def _write_config(tmp_path: Path) -> Path:
     path = tmp_path / "tocsin.yml"
     path.write_text(CONFIG)
     return path
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()]
 
 
 def _batch(worker: int, n: int, size: int) -> list[dict[str, object]]:
@@ -69,6 +75,8 @@ def test_every_alert_acknowledged_before_kill9_survives(tmp_path: Path) -> None:
     threads = [threading.Thread(target=post, args=(w,)) for w in range(4)]
     for t in threads:
         t.start()
+    writer_pids = _children(server.pid)
+    assert writer_pids, "the server runs its database writer in a child process"
     try:
         assert enough.wait(30), server.log()
         server.kill9()  # while the posters are still posting
@@ -79,6 +87,11 @@ def test_every_alert_acknowledged_before_kill9_survives(tmp_path: Path) -> None:
         server.stop()
     with lock:
         acknowledged = list(accepted)
+    # The writer finishes the batch in hand and exits: no orphan outlives its server.
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in writer_pids):
+        assert time.monotonic() < deadline, "the writer process outlived its server"
+        time.sleep(0.05)
 
     restarted = start_tocsin(config, data)
     try:

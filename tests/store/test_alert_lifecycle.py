@@ -189,7 +189,7 @@ def test_failed_commit_leaves_memory_as_it_was(
     first = make(clock)
     put(store, clock, first)
 
-    async def refuse(_fn: object) -> None:
+    async def refuse(_op: str, _args: object) -> None:
         raise StoreUnavailable("disk full")
 
     monkeypatch.setattr(database, "write", refuse)

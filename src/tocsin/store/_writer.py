@@ -1,130 +1,205 @@
-"""One writer thread with group commit.
+"""The server's side of the writer process: submit a write, await its commit.
 
-Requests from the event loop are queued; the writer drains everything queued, runs it in one
-transaction and commits once, then wakes every waiting request with a single call into the
-loop. A batch that fails is replayed one operation per transaction, so one bad operation
-fails alone. The event loop never waits on the database.
+Requests and replies travel over the writer process's standard input and output, read and
+written by the event loop itself (non-blocking, ``add_reader``/``add_writer``): no thread
+of the server touches them, so nothing waits for Python's GIL between a request and its
+commit. If the writer process dies, every request in flight fails with
+``StoreUnavailable``, and the next ``submit`` starts a new process.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import itertools
 import logging
-import queue
-import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, TypeVar
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import Connection, Engine
+import orjson
+
+from tocsin.store._frames import REPLY_HEADER, REQUEST_HEADER, write_all
+from tocsin.store.errors import StoreUnavailable
 
 __all__ = ["Writer"]
 
-T = TypeVar("T")
-Operation = Callable[[Connection], Any]
 log = logging.getLogger(__name__)
+_READ_SIZE = 1 << 20
 
-_MAX_BATCH = 512
 
+class _Process:
+    """One writer process and the pipes to it."""
 
-@dataclass(slots=True)
-class _Job:
-    operation: Operation
-    future: asyncio.Future[Any]
+    def __init__(self, settings: bytes, pass_fds: Sequence[int]) -> None:
+        self.pending: dict[int, asyncio.Future[Any]] = {}
+        self.alive = True
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tocsin.store._writer_process"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            pass_fds=tuple(pass_fds),
+        )
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
+        self._in = self.proc.stdin
+        self._out = self.proc.stdout
+        self._in_fd = self._in.fileno()
+        self._out_fd = self._out.fileno()
+        write_all(self._in_fd, REQUEST_HEADER.pack(len(settings), 0) + settings)
+        os.set_blocking(self._in_fd, False)
+        os.set_blocking(self._out_fd, False)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._outgoing = bytearray()
+        self._incoming = bytearray()
+
+    # -- event-loop side ------------------------------------------------------------------
+
+    def _bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Watch the pipes from ``loop`` (the loop of the first request, or a new one)."""
+        if self._loop is loop:
+            return
+        old = self._loop
+        if old is not None and not old.is_closed():
+            old.remove_reader(self._out_fd)
+            old.remove_writer(self._in_fd)
+        self._loop = loop
+        loop.add_reader(self._out_fd, self._on_readable)
+        if self._outgoing:
+            loop.add_writer(self._in_fd, self._on_writable)
+
+    def send(self, loop: asyncio.AbstractEventLoop, frame: bytes) -> None:
+        self._bind(loop)
+        if self._outgoing:
+            self._outgoing += frame
+            return
+        try:
+            written = os.write(self._in_fd, frame)
+        except BlockingIOError:
+            written = 0
+        except OSError as exc:
+            self._died(f"cannot reach it: {exc}")
+            return
+        if written < len(frame):
+            self._outgoing += frame[written:]
+            loop.add_writer(self._in_fd, self._on_writable)
+
+    def _on_writable(self) -> None:
+        try:
+            written = os.write(self._in_fd, self._outgoing)
+        except BlockingIOError:
+            return
+        except OSError as exc:
+            self._died(f"cannot reach it: {exc}")
+            return
+        del self._outgoing[:written]
+        if not self._outgoing and self._loop is not None:
+            self._loop.remove_writer(self._in_fd)
+
+    def _on_readable(self) -> None:
+        try:
+            chunk = os.read(self._out_fd, _READ_SIZE)
+        except BlockingIOError:
+            return
+        if not chunk:
+            self._died(f"it exited (code {self.proc.wait()})")
+            return
+        buf = self._incoming
+        buf += chunk
+        header = REPLY_HEADER.size
+        while len(buf) >= header:
+            (size,) = REPLY_HEADER.unpack_from(buf)
+            if len(buf) < header + size:
+                break
+            results = orjson.loads(bytes(buf[header : header + size]))
+            del buf[: header + size]
+            self._settle(results)
+
+    def _settle(self, results: list[list[Any]]) -> None:
+        for request_id, ok, value in results:
+            future = self.pending.pop(request_id, None)
+            if future is None or future.done():
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(StoreUnavailable(f"database write failed: {value}"))
+
+    def _died(self, why: str) -> None:
+        if not self.alive:
+            return
+        self.alive = False
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.remove_reader(self._out_fd)
+            self._loop.remove_writer(self._in_fd)
+        failed = [f for f in self.pending.values() if not f.done()]
+        self.pending.clear()
+        if failed:
+            log.error(
+                "the database writer process failed (%s) with %d writes in flight", why, len(failed)
+            )
+        for future in failed:
+            future.set_exception(StoreUnavailable(f"the database writer process failed: {why}"))
+
+    # -- shutdown -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Send what is queued, close the input, and wait for the process to finish."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.remove_reader(self._out_fd)
+            self._loop.remove_writer(self._in_fd)
+        try:
+            os.set_blocking(self._in_fd, True)
+            if self._outgoing:
+                write_all(self._in_fd, self._outgoing)
+            self._in.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            log.error("the database writer process did not stop; killing it")
+            self.proc.kill()
+            self.proc.wait()
+        self._out.close()
+        self.alive = False
 
 
 class Writer:
-    """Runs write operations on one connection in a background thread."""
+    """Runs named write operations in the writer process; each ``submit`` awaits its commit."""
 
-    def __init__(self, engine: Engine, *, on_commit: Callable[[int, float], None] | None = None):
-        self._engine = engine
-        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="tocsin-writer", daemon=True)
-        self._on_commit = on_commit
+    def __init__(self, url: str, synchronous: str, *, pass_fds: Sequence[int] = ()) -> None:
+        self._settings = orjson.dumps({"url": url, "synchronous": synchronous})
+        self._pass_fds = tuple(pass_fds)
+        self._ids = itertools.count(1)
         self._closed = False
-        self._thread.start()
+        self._process = _Process(self._settings, self._pass_fds)
 
-    async def submit(self, operation: Callable[[Connection], T]) -> T:
-        """Run ``operation`` in a transaction; returns once it is committed."""
+    async def submit(self, op: str, args: Any) -> Any:
+        """Run operation ``op`` with ``args``; returns its result once committed."""
         if self._closed:
-            raise RuntimeError("the store is closed")
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queue.put(_Job(operation, future))
+            raise StoreUnavailable("the store is closed")
+        process = self._process
+        if not process.alive:
+            log.warning("starting a new database writer process")
+            process.close()
+            process = self._process = _Process(self._settings, self._pass_fds)
+        request_id = next(self._ids)
+        payload = orjson.dumps([op, args])
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        process.pending[request_id] = future
+        process.send(loop, REQUEST_HEADER.pack(len(payload), request_id) + payload)
         return await future
 
+    @property
+    def pid(self) -> int:
+        return self._process.proc.pid
+
     def close(self) -> None:
-        """Finish what is queued, then stop the thread."""
+        """Let the writer commit what it was sent, then stop it."""
         if self._closed:
             return
         self._closed = True
-        self._queue.put(None)
-        self._thread.join()
-
-    def _run(self) -> None:
-        with self._engine.connect() as conn:
-            while True:
-                first = self._queue.get()
-                if first is None:
-                    return
-                jobs = [first]
-                stop = False
-                while len(jobs) < _MAX_BATCH:
-                    try:
-                        job = self._queue.get_nowait()
-                    except queue.Empty:
-                        break
-                    if job is None:
-                        stop = True
-                        break
-                    jobs.append(job)
-                started = time.perf_counter()
-                self._run_batch(conn, jobs)
-                if self._on_commit is not None:
-                    self._on_commit(len(jobs), time.perf_counter() - started)
-                if stop:
-                    return
-
-    def _run_batch(self, conn: Connection, jobs: list[_Job]) -> None:
-        results: list[tuple[_Job, Any, BaseException | None]]
-        try:
-            with conn.begin():
-                values = [job.operation(conn) for job in jobs]
-        except Exception as exc:
-            if len(jobs) == 1:
-                log.error("store write failed", exc_info=exc)
-                results = [(jobs[0], None, exc)]
-            else:
-                results = [_run_alone(conn, job) for job in jobs]
-        else:
-            results = [(job, value, None) for job, value in zip(jobs, values, strict=True)]
-        _deliver(results)
-
-
-def _run_alone(conn: Connection, job: _Job) -> tuple[_Job, Any, BaseException | None]:
-    try:
-        with conn.begin():
-            return job, job.operation(conn), None
-    except Exception as exc:
-        log.error("store write failed", exc_info=exc)
-        return job, None, exc
-
-
-def _deliver(results: list[tuple[_Job, Any, BaseException | None]]) -> None:
-    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Job, Any, BaseException | None]]] = {}
-    for item in results:
-        by_loop.setdefault(item[0].future.get_loop(), []).append(item)
-    for loop, items in by_loop.items():
-        with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
-            loop.call_soon_threadsafe(_resolve, items)
-
-
-def _resolve(items: list[tuple[_Job, Any, BaseException | None]]) -> None:
-    for job, value, exc in items:
-        if job.future.done():
-            continue
-        if exc is None:
-            job.future.set_result(value)
-        else:
-            job.future.set_exception(exc)
+        self._process.close()

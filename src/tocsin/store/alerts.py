@@ -8,11 +8,12 @@ runtime calls it at least every 30 s. Everything else is committed before ``put`
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 import orjson
-from sqlalchemy import Connection, Executable, bindparam, delete, select, text, update
+from sqlalchemy import Connection, select
 
 from tocsin.model import Alert, merge_alert
 from tocsin.store._schema import alerts as alerts_table
@@ -33,20 +34,8 @@ class PutResult:
         self.refreshed = refreshed
 
 
-_COLUMNS = (
-    "fingerprint",
-    "labels",
-    "annotations",
-    "generator_url",
-    "starts_at",
-    "ends_at",
-    "updated_at",
-    "timeout",
-)
-
-
-def _flat_rows(alerts: Iterator[Alert] | list[Alert]) -> list[object]:
-    """The column values of the alerts, row after row, in ``_COLUMNS`` order."""
+def _flat_rows(alerts: list[Alert]) -> list[object]:
+    """The column values of the alerts, row after row, in ``ALERT_COLUMNS`` order."""
     dumps = orjson.dumps
     out: list[object] = []
     extend = out.extend
@@ -66,42 +55,6 @@ def _flat_rows(alerts: Iterator[Alert] | list[Alert]) -> list[object]:
     return out
 
 
-class _Upsert:
-    """Multi-row ``INSERT … ON CONFLICT DO UPDATE`` of alerts, sent straight to the driver.
-
-    One statement carries up to ``_CHUNK`` rows, so the driver makes one call (and the
-    writer thread takes the GIL once) per chunk instead of once per row; SQLAlchemy's
-    per-row parameter processing would cost several times the database's own work. The
-    same text serves SQLite and PostgreSQL; only the placeholder differs.
-    """
-
-    _CHUNK = 100
-
-    def __init__(self, db: Database) -> None:
-        self._mark = "%s" if db.engine.dialect.paramstyle in ("format", "pyformat") else "?"
-        self._sql: dict[int, str] = {}
-
-    def _statement(self, rows: int) -> str:
-        sql = self._sql.get(rows)
-        if sql is None:
-            one = "(" + ",".join([self._mark] * len(_COLUMNS)) + ")"
-            updates = ", ".join(f"{c}=excluded.{c}" for c in _COLUMNS[1:])
-            sql = (
-                f"INSERT INTO alerts ({', '.join(_COLUMNS)}) VALUES "
-                + ",".join([one] * rows)
-                + f" ON CONFLICT (fingerprint) DO UPDATE SET {updates}"
-            )
-            self._sql[rows] = sql
-        return sql
-
-    def run(self, conn: Connection, flat: list[object]) -> None:
-        width = len(_COLUMNS)
-        step = self._CHUNK * width
-        for start in range(0, len(flat), step):
-            chunk = tuple(flat[start : start + step])
-            conn.exec_driver_sql(self._statement(len(chunk) // width), chunk)
-
-
 class AlertStore:
     """Current alerts, kept in memory and in the database."""
 
@@ -109,7 +62,6 @@ class AlertStore:
         self._db = db
         self._alerts: dict[str, Alert] = {}
         self._refresh: dict[str, tuple[float, float]] = {}
-        self._upsert = _Upsert(db)
 
     # -- start-up -------------------------------------------------------------------------
 
@@ -200,10 +152,8 @@ class AlertStore:
         for fp, alert in changed.items():
             current[fp] = alert
             self._refresh.pop(fp, None)
-        flat = _flat_rows(list(changed.values()))
-        upsert = self._upsert
         try:
-            await self._db.write(lambda conn: upsert.run(conn, flat))
+            await self._db.write("alerts.upsert", _flat_rows(list(changed.values())))
         except BaseException:
             for fp, old_alert in previous.items():
                 if current.get(fp) is changed[fp]:
@@ -217,36 +167,17 @@ class AlertStore:
     async def flush_refreshes(self, now: float) -> int:
         """Write the queued ``endsAt`` refreshes in one batch, and note that we are alive."""
         pending, self._refresh = self._refresh, {}
-        rows = [
-            {"fp": fp, "ends_at": ends_at, "updated_at": updated_at}
-            for fp, (ends_at, updated_at) in pending.items()
-        ]
-        stmt = (
-            update(alerts_table)
-            .where(alerts_table.c.fingerprint == bindparam("fp"))
-            .values(ends_at=bindparam("ends_at"), updated_at=bindparam("updated_at"))
-        )
-        alive = self._meta_upsert()
-
-        def run(conn: Connection) -> None:
-            if rows:
-                conn.execute(stmt, rows)
-            conn.execute(alive, {"key": _LAST_ALIVE, "value": repr(now)})
-
+        rows = [[fp, ends_at, updated_at] for fp, (ends_at, updated_at) in pending.items()]
         try:
-            await self._db.write(run)
+            await asyncio.gather(
+                self._db.write("alerts.refresh", rows),
+                self._db.write("meta.set", [_LAST_ALIVE, repr(now)]),
+            )
         except BaseException:
             for fp, item in pending.items():
                 self._refresh.setdefault(fp, item)
             raise
         return len(rows)
-
-    def _meta_upsert(self) -> Executable:
-        # The same text serves SQLite and PostgreSQL.
-        return text(
-            "INSERT INTO meta (key, value) VALUES (:key, :value) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
-        )
 
     async def collect(self, now: float, retention: float) -> int:
         """Forget alerts resolved for longer than ``retention``."""
@@ -254,15 +185,7 @@ class AlertStore:
         doomed = [fp for fp, a in self._alerts.items() if a.ends_at <= cutoff]
         if not doomed:
             return 0
-        stmt = delete(alerts_table).where(
-            alerts_table.c.fingerprint.in_(bindparam("fps", expanding=True))
-        )
-
-        def run(conn: Connection) -> None:
-            for start in range(0, len(doomed), 500):
-                conn.execute(stmt, {"fps": doomed[start : start + 500]})
-
-        await self._db.write(run)
+        await self._db.write("alerts.delete", doomed)
         for fp in doomed:
             alert = self._alerts.get(fp)
             if alert is not None and alert.ends_at <= cutoff:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
-import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +22,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from tocsin.store._writer import Writer
 from tocsin.store.errors import StoreLockedError, StoreUnavailable
 
-__all__ = ["HEAD_REVISION", "Database", "DatabaseOptions", "head_revision", "sqlite_url_for"]
+__all__ = [
+    "HEAD_REVISION",
+    "Database",
+    "DatabaseOptions",
+    "create_store_engine",
+    "head_revision",
+    "sqlite_url_for",
+]
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -84,11 +91,10 @@ def _upgrade(conn: Connection) -> None:
 class Database:
     """An open database: a read connection for start-up, and the writer thread."""
 
-    def __init__(self, engine: Engine, lock_fd: int | None) -> None:
+    def __init__(self, engine: Engine, lock_fd: int | None, writer: Writer) -> None:
         self.engine = engine
         self._lock_fd = lock_fd
-        self.writer = Writer(engine)
-        self._checkpointer = _Checkpointer(engine) if self.dialect == "sqlite" else None
+        self.writer = writer
 
     @property
     def dialect(self) -> str:
@@ -96,8 +102,9 @@ class Database:
 
     @classmethod
     def open(cls, options: DatabaseOptions) -> Database:
-        """Open, lock (SQLite), and migrate to the head revision."""
-        url = make_url(_normalise_url(options.url))
+        """Open, lock (SQLite), migrate to the head revision, and start the writer."""
+        url_text = _normalise_url(options.url)
+        url = make_url(url_text)
         lock_fd: int | None = None
         if url.get_backend_name() == "sqlite":
             if not url.database or url.database == ":memory:":
@@ -105,15 +112,11 @@ class Database:
             path = Path(url.database)
             path.parent.mkdir(parents=True, exist_ok=True)
             lock_fd = _lock_sqlite_file(path)
-            engine = create_engine(url, connect_args={"check_same_thread": False})
-            _configure_sqlite(engine, options.sqlite_synchronous)
-        else:
-            try:
-                engine = create_engine(url, pool_pre_ping=True)
-            except ModuleNotFoundError as exc:
-                raise StoreUnavailable(
-                    f"cannot use {url.get_backend_name()}: the driver {exc.name!r} is not installed"
-                ) from exc
+        try:
+            engine = create_store_engine(url_text, options.sqlite_synchronous)
+        except StoreUnavailable:
+            _unlock(lock_fd)
+            raise
         try:
             with engine.connect() as conn:
                 if _current_revision(conn) != HEAD_REVISION:
@@ -124,24 +127,27 @@ class Database:
             engine.dispose()
             _unlock(lock_fd)
             raise StoreUnavailable(f"cannot open the database: {exc}") from exc
-        return cls(engine, lock_fd)
+        writer = Writer(
+            url_text,
+            options.sqlite_synchronous,
+            pass_fds=() if lock_fd is None else (lock_fd,),
+        )
+        return cls(engine, lock_fd, writer)
 
     def read(self, fn: Callable[[Connection], T]) -> T:
         """Run a read on its own connection (start-up, tools); blocking."""
         with self.engine.connect() as conn:
             return fn(conn)
 
-    async def write(self, fn: Callable[[Connection], T]) -> T:
-        """Run ``fn`` in the writer's transaction; returns once committed."""
-        try:
-            return await self.writer.submit(fn)
-        except SQLAlchemyError as exc:
-            raise StoreUnavailable(f"database write failed: {exc.__class__.__name__}") from exc
+    async def write(self, op: str, args: Any) -> Any:
+        """Run the named write operation (see ``_ops``); returns once it is committed.
+
+        Raises ``StoreUnavailable`` when the write fails.
+        """
+        return await self.writer.submit(op, args)
 
     def close(self) -> None:
         self.writer.close()
-        if self._checkpointer is not None:
-            self._checkpointer.close()
         self.engine.dispose()
         _unlock(self._lock_fd)
         self._lock_fd = None
@@ -156,34 +162,19 @@ class Database:
         return self.read(run)
 
 
-class _Checkpointer:
-    """Copies the SQLite write-ahead log into the database file, off the writer's path.
-
-    A passive checkpoint every ``interval`` seconds never blocks the writer; a truncating
-    one at close leaves a small WAL behind.
-    """
-
-    def __init__(self, engine: Engine, interval: float = 1.0) -> None:
-        self._engine = engine
-        self._interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="tocsin-checkpoint", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        with self._engine.connect() as conn:
-            raw = conn.connection.dbapi_connection
-            assert raw is not None
-            while not self._stop.wait(self._interval):
-                try:
-                    raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                except Exception as exc:  # a busy database: try again next time
-                    log.warning("WAL checkpoint failed: %s", exc)
-            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
+def create_store_engine(url: str, synchronous: str = "NORMAL") -> Engine:
+    """An engine configured as tocsin runs it (SQLite: WAL, pragmas; PostgreSQL: psycopg)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(parsed, connect_args={"check_same_thread": False})
+        _configure_sqlite(engine, synchronous)
+        return engine
+    try:
+        return create_engine(parsed, pool_pre_ping=True)
+    except ModuleNotFoundError as exc:
+        raise StoreUnavailable(
+            f"cannot use {parsed.get_backend_name()}: the driver {exc.name!r} is not installed"
+        ) from exc
 
 
 def _configure_sqlite(engine: Engine, synchronous: str) -> None:
@@ -206,18 +197,26 @@ def _configure_sqlite(engine: Engine, synchronous: str) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
-def _lock_sqlite_file(path: Path) -> int:
+def _lock_sqlite_file(path: Path, wait: float = 3.0) -> int:
+    """Take the file's lock; the writer process inherits it, so that a killed server's
+    writer finishing its last commit still holds it for the moment it needs."""
     lock_path = path.with_name(path.name + ".lock")
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
-        os.close(fd)
-        raise StoreLockedError(
-            f"another tocsin server (pid {holder}) is using {path}; SQLite mode runs one "
-            "server per file: stop it, or give this one another --data-dir"
-        ) from None
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() < deadline:
+                time.sleep(0.05)
+                continue
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
+            os.close(fd)
+            raise StoreLockedError(
+                f"another tocsin server (pid {holder}) is using {path}; SQLite mode runs one "
+                "server per file: stop it, or give this one another --data-dir"
+            ) from None
     os.ftruncate(fd, 0)
     os.pwrite(fd, str(os.getpid()).encode(), 0)
     return fd
