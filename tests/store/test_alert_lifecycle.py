@@ -38,7 +38,10 @@ def make(
 def stored_row(db: Database, fp: str) -> tuple[float, float, str] | None:
     row = db.read(
         lambda c: c.execute(
-            text("SELECT starts_at, ends_at, annotations FROM alerts WHERE fingerprint = :fp"),
+            text(
+                "SELECT starts_at, ends_at, annotations FROM alerts WHERE fingerprint = :fp "
+                "ORDER BY version DESC LIMIT 1"
+            ),
             {"fp": fp},
         ).first()
     )
@@ -209,3 +212,46 @@ def test_concurrent_posts_commit_in_order(store: AlertStore, clock: FakeClock) -
     current = store.get(fingerprint({"alertname": "A"}))
     assert current is not None
     assert current.annotations == {"summary": "v19"}
+
+
+def stored_versions(db: Database) -> int:
+    return int(db.read(lambda c: c.execute(text("SELECT count(*) FROM alerts")).scalar_one()))
+
+
+def test_superseded_versions_are_compacted_and_never_win_on_load(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    url = sqlite_url_for(tmp_path)
+    db = Database.open(DatabaseOptions(url))
+    store = AlertStore(db)
+    store.load(clock.now(), RESOLVE)
+    for i in range(5):
+        put(store, clock, make(clock, summary=f"v{i}"), make(clock, alertname="B", summary=f"v{i}"))
+    assert stored_versions(db) == 10
+    assert store.superseded_versions() == 8
+    db.close()
+
+    # A restart before compaction: the newest version of each alert wins.
+    db = Database.open(DatabaseOptions(url))
+    store = AlertStore(db)
+    assert store.load(clock.now(), RESOLVE) == 2
+    assert {a.annotations["summary"] for a in store.all()} == {"v4"}
+    assert store.superseded_versions() == 8
+    assert asyncio.run(store.compact()) == 8
+    assert stored_versions(db) == 2
+    db.close()
+
+
+def test_refresh_flush_appends_the_current_state(
+    store: AlertStore, database: Database, clock: FakeClock
+) -> None:
+    first = make(clock)
+    put(store, clock, first)
+    clock.advance(60)
+    put(store, clock, make(clock, starts=first.starts_at))
+    assert stored_versions(database) == 1
+    asyncio.run(store.flush_refreshes(clock.now()))
+    assert stored_versions(database) == 2
+    asyncio.run(store.compact())
+    assert stored_versions(database) == 1
+    assert stored_row(database, first.fingerprint)[1] == clock.now() + RESOLVE  # type: ignore[index]

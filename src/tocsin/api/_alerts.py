@@ -6,23 +6,36 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
-from tocsin.api._responses import empty_ok, json_response, swagger_error, text_error
+from tocsin.api._responses import json_response, swagger_error, text_error
 from tocsin.api.context import ApiContext
 from tocsin.intake import IntakeRejected, decode_postable_alerts
 from tocsin.model import Alert, Matcher, MatcherError, compile_matcher_regex, parse_matcher
 from tocsin.model.times import format_millis
 from tocsin.store import StoreError
 
-__all__ = ["get_alerts", "not_ready", "post_alerts", "query_bool"]
+__all__ = [
+    "accept_alerts",
+    "get_alerts",
+    "not_ready",
+    "post_alerts",
+    "post_alerts_asgi",
+    "query_bool",
+]
 
 _TRUE = frozenset({"true", "1", "yes", "y", "on", "selected", "checked"})
 
 
+_NOT_READY_MESSAGE = "tocsin is starting: stored state is not loaded yet"
+_NOT_READY = orjson.dumps({"code": 503, "message": _NOT_READY_MESSAGE})
+
+
 def not_ready() -> Response:
-    return swagger_error(503, 503, "tocsin is starting: stored state is not loaded yet")
+    return swagger_error(503, 503, _NOT_READY_MESSAGE)
 
 
 def query_bool(request: Request, name: str, default: bool = True) -> bool:
@@ -33,31 +46,34 @@ def query_bool(request: Request, name: str, default: bool = True) -> bool:
     return value.strip().lower() in _TRUE
 
 
-def _media_type_ok(request: Request) -> str | None:
-    content_type = request.headers.get("content-type", "")
+def _bad_media_type(content_type: str) -> str | None:
+    """The refused media type, or ``None`` when the body may be read as JSON."""
     media = content_type.split(";", 1)[0].strip().lower()
-    if media in ("application/json", ""):
-        return None if media else "application/x-www-form-urlencoded"
-    return media
+    if media == "application/json":
+        return None
+    return media or "application/x-www-form-urlencoded"
 
 
-async def post_alerts(request: Request, ctx: ApiContext) -> Response:
-    """Validate, merge and commit a batch of alerts; 200 only once they are durable."""
+async def accept_alerts(
+    ctx: ApiContext, content_type: str, body: bytes
+) -> tuple[int, bytes, str | None]:
+    """Validate, merge and commit a batch of alerts: (status, body, content type).
+
+    The answer is 200 only once the accepted alerts are durable.
+    """
     if not ctx.ready or ctx.alerts is None:
-        return not_ready()
-    bad_media = _media_type_ok(request)
+        return 503, _NOT_READY, "application/json"
+    bad_media = _bad_media_type(content_type)
     if bad_media is not None:
-        return swagger_error(
-            415, 415, f'unsupported media type "{bad_media}", only [application/json] are allowed'
-        )
+        message = f'unsupported media type "{bad_media}", only [application/json] are allowed'
+        return 415, orjson.dumps({"code": 415, "message": message}), "application/json"
     started = time.perf_counter()
-    body = await request.body()
     now = ctx.clock.now()
     metrics = ctx.metrics
     try:
         batch = decode_postable_alerts(body, now, ctx.config.resolve_timeout)
     except IntakeRejected as exc:
-        return swagger_error(exc.status, exc.code, exc.message)
+        return exc.status, exc.body, "application/json"
     firing = sum(1 for a in batch.alerts if a.ends_at > now)
     metrics.alerts_received.labels("firing").inc(firing)
     metrics.alerts_received.labels("resolved").inc(len(batch.alerts) - firing)
@@ -68,13 +84,48 @@ async def post_alerts(request: Request, ctx: ApiContext) -> Response:
             result = await ctx.alerts.put(batch.alerts, now)
         except StoreError as exc:
             metrics.store_errors.inc()
-            return text_error(500, f"failed to store alerts: {exc}")
+            return 500, orjson.dumps(f"failed to store alerts: {exc}") + b"\n", "application/json"
         metrics.alerts_written.inc(result.written)
         metrics.alerts_refreshed.inc(result.refreshed)
     metrics.intake_latency.observe(time.perf_counter() - started)
     if batch.errors:
-        return text_error(400, batch.error_message)
-    return empty_ok()
+        return 400, orjson.dumps(batch.error_message) + b"\n", "application/json"
+    return 200, b"", None
+
+
+async def post_alerts(request: Request, ctx: ApiContext) -> Response:
+    """``POST /api/v2/alerts`` through Starlette (the server takes the raw fast path)."""
+    status, body, media_type = await accept_alerts(
+        ctx, request.headers.get("content-type", ""), await request.body()
+    )
+    return Response(body, status_code=status, media_type=media_type)
+
+
+async def post_alerts_asgi(scope: Scope, receive: Receive, send: Send, ctx: ApiContext) -> None:
+    """``POST /api/v2/alerts`` as a raw ASGI handler: no routing, middleware or objects.
+
+    This is the ingest hot path; its answers are exactly those of ``post_alerts``.
+    """
+    content_type = ""
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            content_type = value.decode("latin-1")
+            break
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    status, answer, media_type = await accept_alerts(ctx, content_type, body)
+    headers = [(b"content-length", str(len(answer)).encode())]
+    if media_type is not None:
+        headers.append((b"content-type", media_type.encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": answer})
 
 
 def _parse_filters(request: Request) -> list[Matcher]:

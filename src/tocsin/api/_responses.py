@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-__all__ = ["empty_ok", "json_response", "swagger_error", "text_error"]
+__all__ = ["json_response", "swagger_error", "text_error"]
 
 
 def json_response(data: Any, status: int = 200) -> Response:
@@ -25,6 +25,3 @@ def text_error(status: int, message: str) -> Response:
         orjson.dumps(message) + b"\n", status_code=status, media_type="application/json"
     )
 
-
-def empty_ok() -> Response:
-    return Response(b"", status_code=200)

@@ -10,8 +10,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from tocsin.api._alerts import get_alerts, post_alerts
+from tocsin.api._alerts import get_alerts, post_alerts, post_alerts_asgi
 from tocsin.api._responses import swagger_error, text_error
 from tocsin.api._status import get_receivers, get_status, get_tocsin_status
 from tocsin.api.context import ApiContext
@@ -72,7 +73,26 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return PlainTextResponse(str(exc.detail), status_code=exc.status_code)
 
 
-def create_app(ctx: ApiContext) -> Starlette:
+class _IntakeFastPath:
+    """Sends ``POST /api/v2/alerts`` straight to its raw handler, everything else on."""
+
+    def __init__(self, app: ASGIApp, ctx: ApiContext) -> None:
+        self.app = app
+        self.ctx = ctx
+        self.routes = getattr(app, "routes", [])
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and scope["path"] == "/api/v2/alerts"
+        ):
+            await post_alerts_asgi(scope, receive, send, self.ctx)
+            return
+        await self.app(scope, receive, send)
+
+
+def create_app(ctx: ApiContext) -> ASGIApp:
     """The application serving one running server's state."""
     routes = [
         Route("/api/v2/alerts", _bind(post_alerts, ctx), methods=["POST"]),
@@ -85,4 +105,5 @@ def create_app(ctx: ApiContext) -> Starlette:
         Route("/-/reload", _bind(_reload, ctx), methods=["POST", "PUT"]),
         Route("/metrics", _bind(_metrics, ctx), methods=["GET"]),
     ]
-    return Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
+    return _IntakeFastPath(app, ctx)

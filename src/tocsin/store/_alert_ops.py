@@ -1,16 +1,17 @@
-"""Write operations on the ``alerts`` and ``meta`` tables.
+"""Write operations on the ``alerts`` version log and the ``meta`` table.
 
-The upsert is a multi-row ``INSERT … ON CONFLICT DO UPDATE`` sent straight to the driver:
-one statement carries up to 100 rows, so the driver makes one call per hundred rows, and
-SQLAlchemy's per-row parameter processing (several times the database's own work) is
-skipped. The same text serves SQLite and PostgreSQL; only the placeholder differs.
+Appending sends a multi-row ``INSERT … RETURNING`` straight to the driver: one statement
+carries up to 100 rows, so the driver makes one call per hundred rows, and SQLAlchemy's
+per-row parameter processing (several times the database's own work) is skipped. The same
+text serves SQLite and PostgreSQL; only the placeholder differs.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, text, update
+import orjson
+from sqlalchemy import Connection, bindparam, delete, text
 
 from tocsin.store._ops import operation
 from tocsin.store._schema import alerts
@@ -32,54 +33,59 @@ _CHUNK = 100
 _statements: dict[tuple[str, int], str] = {}
 
 
-def _upsert_sql(mark: str, rows: int) -> str:
+def _append_sql(mark: str, rows: int) -> str:
     key = (mark, rows)
     sql = _statements.get(key)
     if sql is None:
         one = "(" + ",".join([mark] * _WIDTH) + ")"
-        updates = ", ".join(f"{c}=excluded.{c}" for c in ALERT_COLUMNS[1:])
         sql = (
             f"INSERT INTO alerts ({', '.join(ALERT_COLUMNS)}) VALUES "
             + ",".join([one] * rows)
-            + f" ON CONFLICT (fingerprint) DO UPDATE SET {updates}"
+            + " RETURNING fingerprint, version"
         )
         _statements[key] = sql
     return sql
 
 
-@operation("alerts.upsert")
-def upsert_alerts(conn: Connection, flat: list[Any]) -> None:
-    """Insert or replace alerts given as their column values, row after row."""
+@operation("alerts.append")
+def append_alerts(conn: Connection, flat: list[Any]) -> list[list[Any]]:
+    """Append alert versions given as column values, row after row (labels and annotations
+    as objects, stored as JSON text).
+
+    Returns ``[fingerprint, version]`` for every row.
+    """
+    dumps = orjson.dumps
+    for i in range(1, len(flat), _WIDTH):
+        flat[i] = dumps(flat[i]).decode()
+        flat[i + 1] = dumps(flat[i + 1]).decode()
     mark = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
     step = _CHUNK * _WIDTH
+    out: list[list[Any]] = []
     for start in range(0, len(flat), step):
         chunk = tuple(flat[start : start + step])
-        conn.exec_driver_sql(_upsert_sql(mark, len(chunk) // _WIDTH), chunk)
+        result = conn.exec_driver_sql(_append_sql(mark, len(chunk) // _WIDTH), chunk)
+        out.extend([fp, version] for fp, version in result)
+    return out
 
 
-_REFRESH = (
-    update(alerts)
-    .where(alerts.c.fingerprint == bindparam("fp"))
-    .values(ends_at=bindparam("ends_at"), updated_at=bindparam("updated_at"))
+_DELETE_VERSIONS = delete(alerts).where(alerts.c.version.in_(bindparam("versions", expanding=True)))
+_DELETE_FINGERPRINTS = delete(alerts).where(
+    alerts.c.fingerprint.in_(bindparam("fps", expanding=True))
 )
 
 
-@operation("alerts.refresh")
-def refresh_alerts(conn: Connection, rows: list[list[Any]]) -> None:
-    """Push ``endsAt`` (and ``updatedAt``) of unchanged alerts: ``[fp, ends_at, updated_at]``."""
-    if rows:
-        conn.execute(
-            _REFRESH, [{"fp": fp, "ends_at": ends, "updated_at": upd} for fp, ends, upd in rows]
-        )
+@operation("alerts.delete_versions")
+def delete_versions(conn: Connection, versions: list[int]) -> None:
+    """Delete superseded versions (never the newest of a fingerprint)."""
+    for start in range(0, len(versions), 500):
+        conn.execute(_DELETE_VERSIONS, {"versions": versions[start : start + 500]})
 
 
-_DELETE = delete(alerts).where(alerts.c.fingerprint.in_(bindparam("fps", expanding=True)))
-
-
-@operation("alerts.delete")
-def delete_alerts(conn: Connection, fingerprints: list[str]) -> None:
+@operation("alerts.forget")
+def forget_alerts(conn: Connection, fingerprints: list[str]) -> None:
+    """Delete every version of these alerts."""
     for start in range(0, len(fingerprints), 500):
-        conn.execute(_DELETE, {"fps": fingerprints[start : start + 500]})
+        conn.execute(_DELETE_FINGERPRINTS, {"fps": fingerprints[start : start + 500]})
 
 
 _SET_META = text(

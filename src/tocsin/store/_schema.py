@@ -1,8 +1,14 @@
-"""The tables, as SQLAlchemy Core metadata. Migrations create them; code reads this."""
+"""The tables, as SQLAlchemy Core metadata. Migrations create them; code reads this.
+
+``alerts`` is a log of alert versions: every change appends a row, and the row with the
+highest ``version`` of a fingerprint is the alert's state. Appending costs a fraction of
+updating a table keyed by fingerprint (whose random keys dirty a different index page for
+almost every row); superseded versions are deleted in the background.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Float, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Float, Integer, MetaData, String, Table, Text
 
 __all__ = ["alerts", "meta", "metadata"]
 
@@ -11,7 +17,13 @@ metadata = MetaData()
 alerts = Table(
     "alerts",
     metadata,
-    Column("fingerprint", String(16), primary_key=True),
+    Column(
+        "version",
+        BigInteger().with_variant(Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    Column("fingerprint", String(16), nullable=False),
     Column("labels", Text, nullable=False),
     Column("annotations", Text, nullable=False),
     Column("generator_url", Text, nullable=False),

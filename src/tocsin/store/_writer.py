@@ -10,6 +10,8 @@ commit. If the writer process dies, every request in flight fails with
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import itertools
 import logging
 import os
@@ -27,6 +29,7 @@ __all__ = ["Writer"]
 
 log = logging.getLogger(__name__)
 _READ_SIZE = 1 << 20
+_PIPE_SIZE = 1 << 20
 
 
 class _Process:
@@ -48,6 +51,10 @@ class _Process:
         self._in_fd = self._in.fileno()
         self._out_fd = self._out.fileno()
         write_all(self._in_fd, REQUEST_HEADER.pack(len(settings), 0) + settings)
+        for fd in (self._in_fd, self._out_fd):
+            # A request of a hundred alerts is ~100 KB: room for several in one pipe.
+            with contextlib.suppress(OSError):
+                fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
         os.set_blocking(self._in_fd, False)
         os.set_blocking(self._out_fd, False)
         self._loop: asyncio.AbstractEventLoop | None = None

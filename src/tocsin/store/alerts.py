@@ -1,9 +1,11 @@
 """The alert store: every current alert in memory, every accepted change committed.
 
-``put`` merges posted alerts into the stored ones as Alertmanager does. A re-post that only
-pushes ``endsAt`` later (same labels, annotations, start and source, still firing) is applied
-in memory and queued; ``flush_refreshes`` writes the queued ends in one batch, and the
-runtime calls it at least every 30 s. Everything else is committed before ``put`` returns.
+``put`` merges posted alerts into the stored ones as Alertmanager does, and appends the
+changed ones to the ``alerts`` version log before it returns. A re-post that only pushes
+``endsAt`` later (same labels, annotations, start and source, still firing) is applied in
+memory and queued; ``flush_refreshes`` appends the queued alerts in one batch, and the
+runtime calls it at least every 30 s. Versions superseded by newer ones are deleted in the
+background by ``compact``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from typing import Any
 
 import orjson
 from sqlalchemy import Connection, select
@@ -22,6 +25,7 @@ from tocsin.store.database import Database
 __all__ = ["AlertStore", "PutResult"]
 
 _LAST_ALIVE = "last_alive"
+_COMPACT_CHUNK = 2000
 
 
 class PutResult:
@@ -34,17 +38,20 @@ class PutResult:
         self.refreshed = refreshed
 
 
-def _flat_rows(alerts: list[Alert]) -> list[object]:
-    """The column values of the alerts, row after row, in ``ALERT_COLUMNS`` order."""
-    dumps = orjson.dumps
+def _flat_rows(alerts: Sequence[Alert]) -> list[object]:
+    """The column values of the alerts, row after row, in ``ALERT_COLUMNS`` order.
+
+    Labels and annotations stay dictionaries: the writer process turns them into JSON
+    text, off the event loop.
+    """
     out: list[object] = []
     extend = out.extend
     for a in alerts:
         extend(
             (
                 a.fingerprint,
-                dumps(a.labels).decode(),
-                dumps(a.annotations).decode(),
+                a.labels,
+                a.annotations,
                 a.generator_url,
                 a.starts_at,
                 a.ends_at,
@@ -61,7 +68,9 @@ class AlertStore:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._alerts: dict[str, Alert] = {}
-        self._refresh: dict[str, tuple[float, float]] = {}
+        self._versions: dict[str, int] = {}  # fingerprint -> newest stored version
+        self._superseded: list[int] = []  # stored versions no longer anybody's newest
+        self._refresh: set[str] = set()  # fingerprints whose new endsAt is not stored yet
 
     # -- start-up -------------------------------------------------------------------------
 
@@ -73,25 +82,23 @@ class AlertStore:
         """
         last_alive_text = self._db.get_meta(_LAST_ALIVE)
         last_alive = float(last_alive_text) if last_alive_text else None
+        loaded: dict[str, Alert] = {}
+        versions: dict[str, int] = {}
+        superseded: list[int] = []
 
-        def run(conn: Connection) -> dict[str, Alert]:
-            loaded: dict[str, Alert] = {}
-            rows = conn.execute(select(alerts_table)).all()
+        def run(conn: Connection) -> None:
+            rows = conn.execute(select(alerts_table).order_by(alerts_table.c.version))
             loads = orjson.loads
-            for fp, labels, annots, url, starts_at, ends_at, updated_at, timeout in rows:
+            for version, fp, labels, annots, url, starts, ends, updated, timeout in rows:
+                previous = versions.get(fp)
+                if previous is not None:
+                    superseded.append(previous)
+                versions[fp] = version
                 loaded[fp] = Alert(
-                    fp,
-                    loads(labels),
-                    loads(annots),
-                    starts_at,
-                    ends_at,
-                    updated_at,
-                    url,
-                    bool(timeout),
+                    fp, loads(labels), loads(annots), starts, ends, updated, url, bool(timeout)
                 )
-            return loaded
 
-        loaded = self._db.read(run)
+        self._db.read(run)
         if last_alive is None and loaded:
             # Killed before the first housekeeping tick: the last post is the last sign of life.
             last_alive = max(a.updated_at for a in loaded.values())
@@ -100,8 +107,10 @@ class AlertStore:
             was_firing = last_alive is None or alert.ends_at > last_alive
             if was_firing and alert.ends_at <= ready_at:
                 loaded[fp] = replace(alert, ends_at=extended_until)
-                self._refresh[fp] = (extended_until, alert.updated_at)
+                self._refresh.add(fp)
         self._alerts = loaded
+        self._versions = versions
+        self._superseded = superseded
         return len(loaded)
 
     # -- reads ----------------------------------------------------------------------------
@@ -139,7 +148,7 @@ class AlertStore:
                 and new.same_content(old)
             ):
                 current[fp] = new
-                self._refresh[fp] = (new.ends_at, new.updated_at)
+                self._refresh.add(fp)
                 refreshed += 1
                 continue
             if fp not in previous:
@@ -151,9 +160,8 @@ class AlertStore:
         # if the commit fails.
         for fp, alert in changed.items():
             current[fp] = alert
-            self._refresh.pop(fp, None)
         try:
-            await self._db.write("alerts.upsert", _flat_rows(list(changed.values())))
+            await self._append(list(changed.values()))
         except BaseException:
             for fp, old_alert in previous.items():
                 if current.get(fp) is changed[fp]:
@@ -164,20 +172,43 @@ class AlertStore:
             raise
         return PutResult(len(changed), refreshed)
 
+    async def _append(self, alerts: list[Alert]) -> None:
+        stored: list[list[Any]] = await self._db.write("alerts.append", _flat_rows(alerts))
+        versions = self._versions
+        superseded = self._superseded
+        for fp, version in stored:
+            newest = versions.get(fp)
+            if newest is None or version > newest:
+                if newest is not None:
+                    superseded.append(newest)
+                versions[fp] = version
+            else:  # a concurrent put stored a newer version first
+                superseded.append(version)
+            self._refresh.discard(fp)
+
     async def flush_refreshes(self, now: float) -> int:
-        """Write the queued ``endsAt`` refreshes in one batch, and note that we are alive."""
-        pending, self._refresh = self._refresh, {}
-        rows = [[fp, ends_at, updated_at] for fp, (ends_at, updated_at) in pending.items()]
+        """Store the queued ``endsAt`` refreshes in one batch, and note that we are alive."""
+        pending, self._refresh = self._refresh, set()
+        alerts = [a for fp in pending if (a := self._alerts.get(fp)) is not None]
         try:
             await asyncio.gather(
-                self._db.write("alerts.refresh", rows),
+                self._append(alerts),
                 self._db.write("meta.set", [_LAST_ALIVE, repr(now)]),
             )
         except BaseException:
-            for fp, item in pending.items():
-                self._refresh.setdefault(fp, item)
+            self._refresh |= pending
             raise
-        return len(rows)
+        return len(alerts)
+
+    async def compact(self, limit: int = 20 * _COMPACT_CHUNK) -> int:
+        """Delete up to ``limit`` superseded versions, a bounded chunk per write."""
+        done = 0
+        while self._superseded and done < limit:
+            chunk = self._superseded[:_COMPACT_CHUNK]
+            await self._db.write("alerts.delete_versions", chunk)
+            del self._superseded[: len(chunk)]
+            done += len(chunk)
+        return done
 
     async def collect(self, now: float, retention: float) -> int:
         """Forget alerts resolved for longer than ``retention``."""
@@ -185,12 +216,17 @@ class AlertStore:
         doomed = [fp for fp, a in self._alerts.items() if a.ends_at <= cutoff]
         if not doomed:
             return 0
-        await self._db.write("alerts.delete", doomed)
+        await self._db.write("alerts.forget", doomed)
         for fp in doomed:
             alert = self._alerts.get(fp)
             if alert is not None and alert.ends_at <= cutoff:
                 del self._alerts[fp]
+                self._versions.pop(fp, None)
+                self._refresh.discard(fp)
         return len(doomed)
 
     def pending_refreshes(self) -> int:
         return len(self._refresh)
+
+    def superseded_versions(self) -> int:
+        return len(self._superseded)

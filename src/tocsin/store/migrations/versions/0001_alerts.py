@@ -1,4 +1,4 @@
-"""Alerts and the key-value meta table.
+"""Alert versions and the key-value meta table.
 
 Revision ID: 0001
 Revises:
@@ -18,7 +18,13 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "alerts",
-        sa.Column("fingerprint", sa.String(16), primary_key=True),
+        sa.Column(
+            "version",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            primary_key=True,
+            autoincrement=True,
+        ),
+        sa.Column("fingerprint", sa.String(16), nullable=False),
         sa.Column("labels", sa.Text, nullable=False),
         sa.Column("annotations", sa.Text, nullable=False),
         sa.Column("generator_url", sa.Text, nullable=False),
