@@ -56,7 +56,7 @@ bench: $(STAMP) system-deps
 	$(BIN)/python -m bench.ingest \
 	  --server "tocsin=$(BIN)/tocsin serve --config {config} --listen 127.0.0.1:{port} --data-dir {datadir}" \
 	  --server "alertmanager=prometheus-alertmanager --config.file={config} --storage.path={datadir} --web.listen-address=127.0.0.1:{port} --cluster.listen-address=" \
-	  --json bench/results/ingest.json
+	  --repeat 3 --json bench/results/ingest.json
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache .hypothesis
