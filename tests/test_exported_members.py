@@ -43,6 +43,7 @@ PUBLIC = {
     "tocsin.api": {"ApiContext", "ConfigView", "Metrics", "create_app"},
     "tocsin.runtime": {
         "FileClock",
+        "ListenError",
         "ServeOptions",
         "Server",
         "TestClockRefused",

@@ -102,3 +102,18 @@ def test_sigterm_stops_gracefully_and_keeps_state(tmp_path: Path) -> None:
         assert [a["labels"]["alertname"] for a in listed] == ["Kept"]
     finally:
         again.stop()
+
+
+def test_a_taken_port_is_a_clear_error(tmp_path: Path) -> None:
+    import socket
+
+    config = tmp_path / "tocsin.yml"
+    config.write_text(CONFIG.format(receiver="r"))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        server = start_tocsin(config, tmp_path / "data", port=port, wait=False)
+        assert server.proc.wait(20) == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in server.log()
+    assert "Traceback" not in server.log()

@@ -24,4 +24,3 @@ def text_error(status: int, message: str) -> Response:
     return Response(
         orjson.dumps(message) + b"\n", status_code=status, media_type="application/json"
     )
-

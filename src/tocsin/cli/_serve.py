@@ -13,7 +13,13 @@ import typer
 from tocsin.cli._logging import setup_logging
 from tocsin.config import ConfigError
 from tocsin.model import Clock
-from tocsin.runtime import ServeOptions, Server, TestClockRefused, clock_from_environment
+from tocsin.runtime import (
+    ListenError,
+    ServeOptions,
+    Server,
+    TestClockRefused,
+    clock_from_environment,
+)
 from tocsin.store import StoreError
 
 __all__ = ["serve"]
@@ -89,13 +95,14 @@ def serve(
     except ConfigError as exc:
         log.error("invalid configuration, not starting:\n%s", exc)
         raise typer.Exit(1) from None
-    except StoreError as exc:
+    except (StoreError, ListenError) as exc:
         log.error("%s", exc)
         raise typer.Exit(1) from None
 
 
 async def _run(options: ServeOptions, clock: Clock) -> None:
     server = Server(options, clock)
+    server.bind()
     server.open_store()
     await server.serve()
 

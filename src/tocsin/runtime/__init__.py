@@ -1,10 +1,11 @@
 """Wiring: clock, start-up, background work, shutdown."""
 
 from tocsin.runtime.clock import FileClock, TestClockRefused, clock_from_environment
-from tocsin.runtime.server import ServeOptions, Server, config_view
+from tocsin.runtime.server import ListenError, ServeOptions, Server, config_view
 
 __all__ = [
     "FileClock",
+    "ListenError",
     "ServeOptions",
     "Server",
     "TestClockRefused",

@@ -15,6 +15,7 @@ import gc
 import hashlib
 import logging
 import signal
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from tocsin.model import Clock
 from tocsin.pipeline import build_routes
 from tocsin.store import AlertStore, Database, DatabaseOptions, sqlite_url_for
 
-__all__ = ["ServeOptions", "Server", "config_view"]
+__all__ = ["ListenError", "ServeOptions", "Server", "config_view"]
 
 log = logging.getLogger("tocsin")
 
@@ -64,6 +65,10 @@ def config_view(config: Config) -> ConfigView:
     )
 
 
+class ListenError(Exception):
+    """The listening address cannot be taken."""
+
+
 class Server:
     """One tocsin server process."""
 
@@ -74,6 +79,7 @@ class Server:
         self._reload_lock = asyncio.Lock()
         self._stopping = asyncio.Event()
         self._db: Database | None = None
+        self._socket: socket.socket | None = None
         self.config = self._load_config()
         self._note_config_loaded(self.config)
         external = options.external_url or f"http://{options.host}:{options.port}"
@@ -161,8 +167,25 @@ class Server:
                 self.metrics.store_errors.inc()
                 log.exception("housekeeping failed; will try again")
 
+    def bind(self) -> socket.socket:
+        """Take the listening socket (raises ``ListenError``), before anything else starts."""
+        host, port = self.options.host, self.options.port
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+            sock.listen(2048)
+        except OSError as exc:
+            sock.close()
+            raise ListenError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+        sock.setblocking(False)
+        self._socket = sock
+        return sock
+
     async def serve(self) -> None:
         """Serve until SIGTERM or SIGINT."""
+        sock = self._socket or self.bind()
         db = self._db or self.open_store()
         app = create_app(self.ctx)
         config = uvicorn.Config(
@@ -177,13 +200,13 @@ class Server:
             timeout_graceful_shutdown=10,
         )
         server = uvicorn.Server(config)
-        web = asyncio.create_task(server.serve())
+        web = asyncio.create_task(server.serve(sockets=[sock]))
         while not server.started and not web.done():
             await asyncio.sleep(0.01)
         if web.done():
             db.close()
-            await web  # re-raises a bind error
-            raise SystemExit(1)
+            await web
+            raise ListenError("the HTTP server stopped during start-up")
         loop = asyncio.get_running_loop()
 
         def stop() -> None:
