@@ -80,6 +80,7 @@ class Server:
         self._stopping = asyncio.Event()
         self._db: Database | None = None
         self._socket: socket.socket | None = None
+        self._uvicorn: uvicorn.Server | None = None
         self.config = self._load_config()
         self._note_config_loaded(self.config)
         external = options.external_url or f"http://{options.host}:{options.port}"
@@ -208,14 +209,9 @@ class Server:
             await web
             raise ListenError("the HTTP server stopped during start-up")
         loop = asyncio.get_running_loop()
-
-        def stop() -> None:
-            log.info("shutting down")
-            self._stopping.set()
-            server.should_exit = True
-
-        loop.add_signal_handler(signal.SIGTERM, stop)
-        loop.add_signal_handler(signal.SIGINT, stop)
+        self._uvicorn = server
+        loop.add_signal_handler(signal.SIGTERM, self.stop)
+        loop.add_signal_handler(signal.SIGINT, self.stop)
         loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(self._sighup()))
         log.info(
             "tocsin %s listening on http://%s:%d (store: %s)",
@@ -238,6 +234,13 @@ class Server:
                 loop.remove_signal_handler(sig)
             db.close()
             log.info("stopped")
+
+    def stop(self) -> None:
+        """Begin a graceful shutdown (what SIGTERM and SIGINT do)."""
+        log.info("shutting down")
+        self._stopping.set()
+        if self._uvicorn is not None:
+            self._uvicorn.should_exit = True
 
     async def _sighup(self) -> None:
         with contextlib.suppress(ConfigError):
