@@ -24,6 +24,10 @@ from tocsin.model.times import TimeFormatError, parse_time
 
 __all__ = ["IntakeBatch", "IntakeRejected", "decode_postable_alerts"]
 
+# Label values repeat across alerts (job, severity, team, env…): sharing one string per
+# value saves a few hundred bytes per stored alert. Bounded, so hostile input cannot grow it.
+_VALUES: dict[str, str] = {}
+_VALUES_MAX = 200_000
 _URI_RE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.\-]*:|/)[^\s]*$")
 _GO_TYPES = {dict: "object", list: "array", str: "string", bool: "bool", type(None): "null"}
 
@@ -175,6 +179,8 @@ def decode_postable_alerts(body: bytes, now: float, resolve_timeout: float) -> I
         if bad is not None:
             errors.append(f'invalid annotations: invalid name "{bad}"')
             continue
+        if len(_VALUES) < _VALUES_MAX:
+            labels = {k: _VALUES.setdefault(v, v) for k, v in labels.items()}
         alerts.append(
             Alert(
                 fingerprint=fingerprint(labels),
