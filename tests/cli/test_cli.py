@@ -63,3 +63,16 @@ def test_version() -> None:
     result = runner.invoke(app, ["version"])
     assert result.exit_code == 0
     assert result.output.startswith("tocsin ")
+
+
+def test_routes_test_prints_the_receivers_an_alert_reaches() -> None:
+    config = str(ROOT / "examples/alertmanager.yml")
+    critical_db = runner.invoke(
+        app, ["routes", "test", "--config", config, "severity=critical", "service=mysql"]
+    )
+    assert critical_db.exit_code == 0, critical_db.output
+    assert critical_db.output.split() == ["critical", "database-team"]  # continue: true
+    other = runner.invoke(app, ["routes", "test", "--config", config, "alertname=X"])
+    assert other.output.split() == ["default"]
+    bad = runner.invoke(app, ["routes", "test", "--config", config, "no-equals"])
+    assert bad.exit_code == 2

@@ -6,6 +6,7 @@ import typer
 
 from tocsin import __version__
 from tocsin.cli._check import check_config
+from tocsin.cli._routes import routes_app
 from tocsin.cli._serve import serve
 
 __all__ = ["app", "main"]
@@ -19,6 +20,7 @@ app = typer.Typer(
 )
 app.command("serve")(serve)
 app.command("check-config")(check_config)
+app.add_typer(routes_app, name="routes")
 
 
 @app.command("version")
