@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-APT_PACKAGES := prometheus-alertmanager
+APT_PACKAGES := prometheus-alertmanager prometheus postgresql
 PYTEST_FLAGS ?=
 
 .PHONY: run test test-fast test-parallel test-realtime lint typecheck check bench venv system-deps clean
