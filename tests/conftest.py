@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from starlette.testclient import TestClient
@@ -11,8 +12,11 @@ from starlette.testclient import TestClient
 from tocsin.api import ApiContext, Metrics, create_app
 from tocsin.config import load_config_text
 from tocsin.model import FakeClock
+from tocsin.pipeline import Silencer
 from tocsin.runtime import config_view
-from tocsin.store import AlertStore, Database, DatabaseOptions, sqlite_url_for
+from tocsin.store import AlertStore, Database, DatabaseOptions, SilenceStore, sqlite_url_for
+
+pytest_plugins = ["tests.support.postgres"]  # the session's ``postgres_cluster``
 
 MINIMAL_CONFIG = """
 route:
@@ -35,9 +39,22 @@ def clock() -> FakeClock:
     return FakeClock(START)
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.external)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new empty database on each backend: a SQLite file, or a database in the session's
+    throwaway PostgreSQL cluster (``external``, so ``make test-fast`` leaves it out)."""
+    if request.param == "sqlite":
+        yield sqlite_url_for(tmp_path / "data")
+        return
+    cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
+    url = cluster.create_database()
+    yield url
+    cluster.drop_database(url)
+
+
 @pytest.fixture
-def database(tmp_path: Path) -> Iterator[Database]:
-    db = Database.open(DatabaseOptions(sqlite_url_for(tmp_path / "data")))
+def database(database_url: str) -> Iterator[Database]:
+    db = Database.open(DatabaseOptions(database_url))
     yield db
     db.close()
 
@@ -74,7 +91,14 @@ class ApiHarness:
 
 
 @pytest.fixture
-def api(store: AlertStore, clock: FakeClock) -> Iterator[ApiHarness]:
+def silence_store(database: Database) -> SilenceStore:
+    silences = SilenceStore(database)
+    silences.load()
+    return silences
+
+
+@pytest.fixture
+def api(store: AlertStore, silence_store: SilenceStore, clock: FakeClock) -> Iterator[ApiHarness]:
     config = load_config_text(MINIMAL_CONFIG)
 
     async def reload() -> None:
@@ -90,6 +114,8 @@ def api(store: AlertStore, clock: FakeClock) -> Iterator[ApiHarness]:
         external_url="http://127.0.0.1:9093",
         store_backend="sqlite",
         alerts=store,
+        silences=silence_store,
+        silencer=Silencer(silence_store),
         ready=True,
     )
     with TestClient(create_app(ctx)) as client:

@@ -132,7 +132,13 @@ def _parse_filters(request: Request) -> list[Matcher]:
     return [parse_matcher(text) for text in request.query_params.getlist("filter")]
 
 
-def gettable_alert(alert: Alert, receivers: list[str], state: str = "active") -> dict[str, Any]:
+def gettable_alert(
+    alert: Alert,
+    receivers: list[str],
+    state: str = "active",
+    silenced_by: list[str] | None = None,
+    inhibited_by: list[str] | None = None,
+) -> dict[str, Any]:
     """An alert as Alertmanager's API lists it (same keys, same order)."""
     out: dict[str, Any] = {
         "annotations": alert.annotations,
@@ -140,7 +146,11 @@ def gettable_alert(alert: Alert, receivers: list[str], state: str = "active") ->
         "fingerprint": alert.fingerprint,
         "receivers": [{"name": name} for name in receivers],
         "startsAt": format_millis(alert.starts_at),
-        "status": {"inhibitedBy": [], "silencedBy": [], "state": state},
+        "status": {
+            "inhibitedBy": inhibited_by or [],
+            "silencedBy": silenced_by or [],
+            "state": state,
+        },
         "updatedAt": format_millis(alert.updated_at),
     }
     if alert.generator_url:
@@ -172,9 +182,12 @@ async def get_alerts(request: Request, ctx: ApiContext) -> Response:
     if isinstance(receiver_ok, Response):
         return receiver_ok
     show_active = query_bool(request, "active")
-    # Silences and inhibition arrive with their stages; until then every alert is active.
+    show_silenced = query_bool(request, "silenced")
+    show_inhibited = query_bool(request, "inhibited")
+    show_unprocessed = query_bool(request, "unprocessed")
     now = ctx.clock.now()
     receivers_for = ctx.config.receivers_for
+    silencer = ctx.silencer
     out = []
     for alert in sorted(ctx.alerts.firing(now), key=lambda a: a.fingerprint):
         labels = alert.labels
@@ -183,7 +196,16 @@ async def get_alerts(request: Request, ctx: ApiContext) -> Response:
         receivers = receivers_for(labels)
         if not receiver_ok(receivers):
             continue
-        if not show_active:
+        silenced_by = silencer.silenced_by(labels, now) if silencer is not None else []
+        inhibited_by: list[str] = []
+        state = "suppressed" if silenced_by or inhibited_by else "active"
+        if not show_active and state == "active":
             continue
-        out.append(gettable_alert(alert, receivers))
+        if not show_unprocessed and state == "unprocessed":
+            continue
+        if not show_silenced and silenced_by:
+            continue
+        if not show_inhibited and inhibited_by:
+            continue
+        out.append(gettable_alert(alert, receivers, state, silenced_by, inhibited_by))
     return json_response(out)

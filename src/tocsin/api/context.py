@@ -8,7 +8,8 @@ from typing import Any
 
 from tocsin.api.metrics import Metrics
 from tocsin.model import Clock
-from tocsin.store import AlertStore
+from tocsin.pipeline import Silencer
+from tocsin.store import AlertStore, SilenceStore
 
 __all__ = ["ApiContext", "ConfigView"]
 
@@ -37,5 +38,7 @@ class ApiContext:
     external_url: str
     store_backend: str
     alerts: AlertStore | None = None
+    silences: SilenceStore | None = None
+    silencer: Silencer | None = None
     ready: bool = False
     extra: dict[str, Any] = field(default_factory=dict)

@@ -19,6 +19,14 @@ from tocsin.model.matchers import (
     parse_matcher,
     parse_matchers,
 )
+from tocsin.model.silence import (
+    Silence,
+    SilenceState,
+    SilenceWrite,
+    expire_silence,
+    matchers_match_empty,
+    plan_silence_write,
+)
 
 __all__ = [
     "LABEL_NAME_RE",
@@ -29,14 +37,20 @@ __all__ = [
     "MatchType",
     "Matcher",
     "MatcherError",
+    "Silence",
+    "SilenceState",
+    "SilenceWrite",
     "SystemClock",
     "compile_matcher_regex",
+    "expire_silence",
     "fingerprint",
     "fingerprint_int",
     "is_valid_label_name",
     "matchers_match",
+    "matchers_match_empty",
     "merge_alert",
     "new_matcher",
     "parse_matcher",
     "parse_matchers",
+    "plan_silence_write",
 ]

@@ -25,8 +25,8 @@ from tocsin import __version__
 from tocsin.api import ApiContext, ConfigView, Metrics, create_app
 from tocsin.config import Config, ConfigError, alertmanager_yaml, load_config, redacted_dict
 from tocsin.model import Clock
-from tocsin.pipeline import build_routes
-from tocsin.store import AlertStore, Database, DatabaseOptions, sqlite_url_for
+from tocsin.pipeline import Silencer, build_routes
+from tocsin.store import AlertStore, Database, DatabaseOptions, SilenceStore, sqlite_url_for
 
 __all__ = ["ListenError", "ServeOptions", "Server", "config_view"]
 
@@ -140,19 +140,23 @@ class Server:
 
     async def _load_state(self, db: Database) -> None:
         store = AlertStore(db)
+        silences = SilenceStore(db)
         now = self.clock.now()
         count = await asyncio.to_thread(store.load, now, self.ctx.config.resolve_timeout)
+        silence_count = await asyncio.to_thread(silences.load)
         # What is loaded lives as long as the server: keep the cyclic collector off it, and
         # let it run less often, since the intake path creates no reference cycles.
         gc.freeze()
         gc.set_threshold(50_000, 20, 20)
         self.ctx.alerts = store
+        self.ctx.silences = silences
+        self.ctx.silencer = Silencer(silences)
         self.ctx.ready = True
-        log.info("ready: %d stored alerts loaded", count)
+        log.info("ready: %d stored alerts and %d silences loaded", count, silence_count)
 
     async def _housekeeping(self) -> None:
-        """Store batched ``endsAt`` refreshes, forget long-resolved alerts, and delete
-        superseded alert versions."""
+        """Store batched ``endsAt`` refreshes, forget long-resolved alerts and long-expired
+        silences, and delete superseded alert versions."""
         while not self._stopping.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), self.options.refresh_interval)
@@ -164,6 +168,8 @@ class Server:
                 await store.flush_refreshes(now)
                 await store.collect(now, self.options.retention)
                 await store.compact()
+                if self.ctx.silences is not None:
+                    await self.ctx.silences.collect(now, self.options.retention)
             except Exception:
                 self.metrics.store_errors.inc()
                 log.exception("housekeeping failed; will try again")

@@ -3,12 +3,15 @@
 from tocsin.store.alerts import AlertStore, PutResult
 from tocsin.store.database import Database, DatabaseOptions, sqlite_url_for
 from tocsin.store.errors import StoreError, StoreLockedError, StoreUnavailable
+from tocsin.store.silences import SilenceNotFound, SilenceStore
 
 __all__ = [
     "AlertStore",
     "Database",
     "DatabaseOptions",
     "PutResult",
+    "SilenceNotFound",
+    "SilenceStore",
     "StoreError",
     "StoreLockedError",
     "StoreUnavailable",

@@ -49,7 +49,7 @@ class DatabaseOptions:
     sqlite_synchronous: str = "NORMAL"
 
 
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 """The newest migration. Kept here so that a start-up at head never imports Alembic; a test
 checks it against the migration scripts."""
 

@@ -1,0 +1,130 @@
+"""The silence store: every silence in memory, every change committed before it is seen.
+
+Setting a silence follows Alertmanager (``plan_silence_write``): an update in place, or the
+old silence expired and a new one created — both rows in one transaction. Expired silences
+are kept for a retention period, then collected.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, select
+
+from tocsin.model import (
+    MatchType,
+    Silence,
+    expire_silence,
+    new_matcher,
+    plan_silence_write,
+)
+from tocsin.store._schema import silences as silences_table
+from tocsin.store.database import Database
+
+__all__ = ["SilenceNotFound", "SilenceStore"]
+
+
+class SilenceNotFound(LookupError):
+    """No silence has that id."""
+
+
+def _row(silence: Silence) -> dict[str, Any]:
+    return {
+        "id": silence.id,
+        "matchers": orjson.dumps(
+            [[m.name, m.type.value, m.value] for m in silence.matchers]
+        ).decode(),
+        "starts_at": silence.starts_at,
+        "ends_at": silence.ends_at,
+        "updated_at": silence.updated_at,
+        "created_by": silence.created_by,
+        "comment": silence.comment,
+    }
+
+
+class SilenceStore:
+    """Silences, kept in memory and in the database."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._silences: dict[str, Silence] = {}
+        self.version = 0  # bumped on every change, for caches of silencing decisions
+
+    def load(self) -> int:
+        """Read every stored silence (blocking; call from a thread at start-up)."""
+
+        def run(conn: Connection) -> dict[str, Silence]:
+            loaded: dict[str, Silence] = {}
+            for row in conn.execute(select(silences_table)):
+                matchers = tuple(
+                    new_matcher(name, MatchType(op), value)
+                    for name, op, value in orjson.loads(row.matchers)
+                )
+                loaded[row.id] = Silence(
+                    row.id,
+                    matchers,
+                    row.starts_at,
+                    row.ends_at,
+                    row.updated_at,
+                    row.created_by,
+                    row.comment,
+                )
+            return loaded
+
+        self._silences = self._db.read(run)
+        self.version += 1
+        return len(self._silences)
+
+    def __len__(self) -> int:
+        return len(self._silences)
+
+    def get(self, silence_id: str) -> Silence | None:
+        return self._silences.get(silence_id)
+
+    def all(self) -> Iterator[Silence]:
+        return iter(list(self._silences.values()))
+
+    async def set(self, posted: Silence, now: float) -> Silence:
+        """Create or update a silence (``posted.id`` empty for a new one).
+
+        Raises ``SilenceNotFound`` for an id that does not exist. Returns the silence as
+        stored: same id when updated in place, a new id otherwise.
+        """
+        previous = None
+        if posted.id:
+            previous = self._silences.get(posted.id)
+            if previous is None:
+                raise SilenceNotFound(posted.id)
+        write = plan_silence_write(previous, posted, now, str(uuid.uuid4()))
+        changed = [write.silence] if write.expired is None else [write.expired, write.silence]
+        await self._db.write("silences.put", [_row(s) for s in changed])
+        for silence in changed:
+            self._silences[silence.id] = silence
+        self.version += 1
+        return write.silence
+
+    async def expire(self, silence_id: str, now: float) -> None:
+        """Expire a silence now; expiring an expired one changes nothing."""
+        silence = self._silences.get(silence_id)
+        if silence is None:
+            raise SilenceNotFound(silence_id)
+        expired = expire_silence(silence, now)
+        if expired is None:
+            return
+        await self._db.write("silences.put", [_row(expired)])
+        self._silences[silence_id] = expired
+        self.version += 1
+
+    async def collect(self, now: float, retention: float) -> int:
+        """Forget silences expired for longer than ``retention``."""
+        doomed = [s.id for s in self._silences.values() if s.ends_at + retention <= now]
+        if not doomed:
+            return 0
+        await self._db.write("silences.delete", doomed)
+        for silence_id in doomed:
+            self._silences.pop(silence_id, None)
+        self.version += 1
+        return len(doomed)
