@@ -20,6 +20,7 @@ from tocsin.store import StoreError
 
 __all__ = [
     "accept_alerts",
+    "bad_media_type",
     "get_alerts",
     "not_ready",
     "post_alerts",
@@ -27,7 +28,8 @@ __all__ = [
     "query_bool",
 ]
 
-_TRUE = frozenset({"true", "1", "yes", "y", "on", "selected", "checked"})
+# go-openapi's swag.ConvertBool: these (any case) are true, anything else false.
+_TRUE = frozenset({"true", "1", "yes", "ok", "y", "on", "selected", "checked", "t", "enabled"})
 
 
 _NOT_READY_MESSAGE = "tocsin is starting: stored state is not loaded yet"
@@ -41,17 +43,17 @@ def not_ready() -> Response:
 def query_bool(request: Request, name: str, default: bool = True) -> bool:
     """A boolean query parameter read as Alertmanager's API framework reads it."""
     value = request.query_params.get(name)
-    if value is None:
+    if not value:  # absent or empty: the default
         return default
-    return value.strip().lower() in _TRUE
+    return value.lower() in _TRUE
 
 
-def _bad_media_type(content_type: str) -> str | None:
+def bad_media_type(content_type: str) -> str | None:
     """The refused media type, or ``None`` when the body may be read as JSON."""
     media = content_type.split(";", 1)[0].strip().lower()
     if media == "application/json":
         return None
-    return media or "application/x-www-form-urlencoded"
+    return media or "application/octet-stream"
 
 
 async def accept_alerts(
@@ -63,7 +65,7 @@ async def accept_alerts(
     """
     if not ctx.ready or ctx.alerts is None:
         return 503, _NOT_READY, "application/json"
-    bad_media = _bad_media_type(content_type)
+    bad_media = bad_media_type(content_type)
     if bad_media is not None:
         message = f'unsupported media type "{bad_media}", only [application/json] are allowed'
         return 415, orjson.dumps({"code": 415, "message": message}), "application/json"

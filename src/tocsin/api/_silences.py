@@ -17,9 +17,10 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tocsin.api._alerts import not_ready
+from tocsin.api._alerts import bad_media_type, not_ready
 from tocsin.api._responses import json_response, swagger_error, text_error
 from tocsin.api.context import ApiContext
+from tocsin.intake.alertmanager import go_json_error
 from tocsin.model import (
     LABEL_NAME_RE,
     Matcher,
@@ -38,7 +39,8 @@ from tocsin.store import SilenceNotFound, StoreError
 __all__ = ["delete_silence", "get_silence", "get_silences", "gettable_silence", "post_silences"]
 
 _UUID_RE = re.compile(r"^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$", re.I)
-_STATE_ORDER = {SilenceState.ACTIVE: 0, SilenceState.PENDING: 1, SilenceState.EXPIRED: 2}
+# How Go names the struct a posted silence is first decoded into.
+_GO_SILENCE = 'struct { ID string "json:\\"id,omitempty\\"" }'
 
 
 class _Refused(Exception):
@@ -71,15 +73,17 @@ def _expect(value: object, kind: type, field: str) -> None:
 
 
 def _decode(body: bytes) -> dict[str, Any]:
+    if not body.strip():
+        raise _required(602, "silence in body is required")
     try:
-        data = orjson.loads(body) if body.strip() else None
+        data = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise _decode_error(str(exc)) from exc
+        raise _decode_error(go_json_error(exc)) from exc
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise _decode_error(
-            f"json: cannot unmarshal {_go_type(data)} into Go value of type models.PostableSilence"
+            f"json: cannot unmarshal {_go_type(data)} into Go value of type {_GO_SILENCE}"
         )
     for field in ("id", "comment", "createdBy"):
         _expect(data.get(field), str, f"PostableSilence.{field}")
@@ -185,9 +189,8 @@ async def post_silences(request: Request, ctx: ApiContext) -> Response:
     """Create a silence, or update one (``id``): 200 ``{"silenceID": …}`` once committed."""
     if not ctx.ready or ctx.silences is None:
         return not_ready()
-    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if media != "application/json":
-        media = media or "application/x-www-form-urlencoded"
+    media = bad_media_type(request.headers.get("content-type", ""))
+    if media is not None:
         return swagger_error(
             415, 415, f'unsupported media type "{media}", only [application/json] are allowed'
         )

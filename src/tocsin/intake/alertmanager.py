@@ -22,13 +22,19 @@ import orjson
 from tocsin.model import Alert, fingerprint, is_valid_label_name
 from tocsin.model.times import TimeFormatError, parse_time
 
-__all__ = ["IntakeBatch", "IntakeRejected", "decode_postable_alerts"]
+__all__ = ["IntakeBatch", "IntakeRejected", "decode_postable_alerts", "go_json_error"]
 
 # Label values repeat across alerts (job, severity, team, env…): sharing one string per
 # value saves a few hundred bytes per stored alert. Bounded, so hostile input cannot grow it.
 _VALUES: dict[str, str] = {}
 _VALUES_MAX = 200_000
 _URI_RE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.\-]*:|/)[^\s]*$")
+# How Go names the struct a posted alert is first decoded into.
+_GO_ALERT = (
+    'struct { Annotations models.LabelSet "json:\\"annotations,omitempty\\""; '
+    'EndsAt strfmt.DateTime "json:\\"endsAt,omitempty\\""; '
+    'StartsAt strfmt.DateTime "json:\\"startsAt,omitempty\\"" }'
+)
 _GO_TYPES = {dict: "object", list: "array", str: "string", bool: "bool", type(None): "null"}
 
 
@@ -64,23 +70,31 @@ def _go_type(value: object) -> str:
     return _GO_TYPES.get(type(value), "value")
 
 
+def go_json_error(exc: orjson.JSONDecodeError) -> str:
+    """Go's wording for the JSON syntax errors clients meet most (truncated bodies)."""
+    if "end of data" in exc.msg or exc.pos >= len(exc.doc.rstrip()):
+        return "unexpected EOF"
+    return str(exc)
+
+
 def _decode_error(message: str) -> IntakeRejected:
     return IntakeRejected(400, 400, f'parsing alerts body from "" failed, because {message}')
 
 
 def _check_string_map(value: object, field: str) -> dict[str, str] | None:
+    """``field`` as Go names it in its messages: ``Alert.labels`` or ``.annotations``."""
     if value is None:
         return None
     if not isinstance(value, dict):
         raise _decode_error(
-            f"json: cannot unmarshal {_go_type(value)} into Go struct field .{field} "
+            f"json: cannot unmarshal {_go_type(value)} into Go struct field {field} "
             "of type models.LabelSet"
         )
     for item in value.values():
         if not isinstance(item, str):
             raise _decode_error(
                 f"json: cannot unmarshal {_go_type(item)} into Go struct field "
-                f"Alert.{field} of type string"
+                f"{field} of type string"
             )
     return value
 
@@ -112,7 +126,7 @@ def decode_postable_alerts(body: bytes, now: float, resolve_timeout: float) -> I
     try:
         items = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise _decode_error(str(exc)) from exc
+        raise _decode_error(go_json_error(exc)) from exc
     if items is None:
         return IntakeBatch([], [])
     if not isinstance(items, list):
@@ -127,11 +141,10 @@ def decode_postable_alerts(body: bytes, now: float, resolve_timeout: float) -> I
     for item in items:
         if not isinstance(item, dict):
             raise _decode_error(
-                f"json: cannot unmarshal {_go_type(item)} into Go value of type "
-                "models.PostableAlert"
+                f"json: cannot unmarshal {_go_type(item)} into Go value of type {_GO_ALERT}"
             )
-        labels = _check_string_map(item.get("labels"), "labels")
-        annotations = _check_string_map(item.get("annotations"), "annotations")
+        labels = _check_string_map(item.get("labels"), "Alert.labels")
+        annotations = _check_string_map(item.get("annotations"), ".annotations")
         starts_at = _check_time(item.get("startsAt"), "startsAt")
         ends_at = _check_time(item.get("endsAt"), "endsAt")
         generator_url = item.get("generatorURL")

@@ -1,14 +1,17 @@
 """Timestamps on the wire: parsing the forms Alertmanager's API accepts, printing its form.
 
 Alertmanager's API accepts RFC 3339 with or without fractional seconds, a space instead of
-the ``T``, and a missing zone (read as UTC). Go's zero time (``0001-01-01T00:00:00Z``) and
-the empty string mean "unset". Answers print UTC with milliseconds, as Alertmanager does.
+the ``T``, and a missing zone (read as UTC). Go's zero time (``0001-01-01T00:00:00Z``) means
+"unset"; the empty string is the Unix epoch. Answers print UTC with milliseconds, as
+Alertmanager does.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+
+from tocsin.model._gotime import go_time_error
 
 __all__ = ["TimeFormatError", "format_millis", "format_nanos", "parse_time"]
 
@@ -24,12 +27,15 @@ class TimeFormatError(ValueError):
 
 
 def parse_time(text: str) -> float | None:
-    """Seconds since the epoch, or ``None`` for unset (empty or Go's zero time)."""
+    """Seconds since the epoch, or ``None`` for Go's zero time (unset).
+
+    The empty string is the Unix epoch, as Alertmanager's API framework reads it.
+    """
     if not text:
-        return None
+        return 0.0
     m = _TIME_RE.match(text)
     if m is None:
-        raise TimeFormatError(f'parsing time "{text}": not an RFC 3339 timestamp')
+        raise TimeFormatError(go_time_error(text))
     year, month, day, hour, minute = (int(m.group(i)) for i in range(1, 6))
     second = int(m.group(6) or 0)
     frac = m.group(7) or ""
@@ -39,7 +45,7 @@ def parse_time(text: str) -> float | None:
     try:
         base = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     except ValueError as exc:
-        raise TimeFormatError(f'parsing time "{text}": {exc}') from exc
+        raise TimeFormatError(f'parsing time "{text}": {exc}') from exc  # day out of range
     seconds = (base - _EPOCH).total_seconds()
     if frac:
         seconds += int(frac) / 10 ** len(frac)

@@ -7,6 +7,11 @@ when the server that started it is killed — after finishing the batch in hand.
 
 A process of its own, not a thread: SQLite and the driver hold Python's GIL for part of
 every call, and a writer thread sharing the GIL with a busy event loop halves both.
+
+With PostgreSQL the connection can be lost (server restart, network). The batch in hand then
+fails as a whole — not replayed, since a commit cut off midway may or may not have happened —
+and the next batch connects again; while the database cannot be reached, every batch fails
+at once with the reason, and the process lives on.
 """
 
 from __future__ import annotations
@@ -19,10 +24,12 @@ import threading
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from tocsin.store._frames import REPLY_HEADER, REQUEST_HEADER, FrameReader, write_all
 from tocsin.store._ops import OPERATION_MODULES, OPERATIONS
+from tocsin.store.database import create_store_engine, describe_error
 
 log = logging.getLogger("tocsin.store.writer")
 
@@ -39,18 +46,46 @@ def _run_one(conn: Connection, request_id: int, op: str, args: Any) -> Result:
         return [request_id, False, f"{exc.__class__.__name__}: {exc}"]
 
 
+def _fail_all(requests: list[tuple[int, str, Any]], why: str) -> list[Result]:
+    log.error("%d writes failed: %s", len(requests), why)
+    return [[request_id, False, why] for request_id, _, _ in requests]
+
+
 def run_batch(conn: Connection, requests: list[tuple[int, str, Any]]) -> list[Result]:
     """Run requests in one transaction and commit once; on failure, each in its own.
 
     The batch is what had arrived when the writer became free: it is not held open for
-    later arrivals, so answers flow back while the server prepares the next requests.
+    later arrivals, so answers flow back while the server prepares the next requests. If the
+    connection was lost, the whole batch fails (the next use of ``conn`` reconnects).
     """
     try:
         with conn.begin():
             values = [OPERATIONS[op](conn, args) for _, op, args in requests]
-    except Exception:
+    except Exception as exc:
+        if conn.invalidated:
+            return _fail_all(requests, f"the database connection was lost: {describe_error(exc)}")
         return [_run_one(conn, *request) for request in requests]
     return [[rid, True, value] for (rid, _, _), value in zip(requests, values, strict=True)]
+
+
+class _Connector:
+    """The writer's one connection, opened when a batch needs it and no sooner."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self.conn: Connection | None = None
+
+    def run(self, requests: list[tuple[int, str, Any]]) -> list[Result]:
+        if self.conn is None:
+            try:
+                self.conn = self._engine.connect()
+            except SQLAlchemyError as exc:
+                return _fail_all(requests, f"cannot connect to the database: {describe_error(exc)}")
+        return run_batch(self.conn, requests)
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
 
 
 def _decode(frames: list[tuple[tuple[int, ...], bytes]]) -> list[tuple[int, str, Any]]:
@@ -85,8 +120,6 @@ class _Checkpointer:
 
 
 def main() -> int:
-    from tocsin.store.database import create_store_engine
-
     logging.basicConfig(
         stream=sys.stderr,
         level=logging.INFO,
@@ -99,24 +132,25 @@ def main() -> int:
     if not first:
         return 0
     settings = orjson.loads(first[0][1])
-    engine = create_store_engine(settings["url"], settings["synchronous"])
+    engine = create_store_engine(settings["url"], settings["synchronous"], name="tocsin writer")
     for module in OPERATION_MODULES:
         importlib.import_module(module)
     checkpointer = None
     if engine.dialect.name == "sqlite":
         checkpoint_conn = engine.raw_connection()
         checkpointer = _Checkpointer(checkpoint_conn.driver_connection)
+    connector = _Connector(engine)
     try:
-        with engine.connect() as conn:
-            while True:
-                frames = reader.read(limit=_MAX_BATCH)
-                if not frames:
-                    break
-                body = orjson.dumps(run_batch(conn, _decode(frames)))
-                write_all(out_fd, REPLY_HEADER.pack(len(body)) + body)
+        while True:
+            frames = reader.read(limit=_MAX_BATCH)
+            if not frames:
+                break
+            body = orjson.dumps(connector.run(_decode(frames)))
+            write_all(out_fd, REPLY_HEADER.pack(len(body)) + body)
     except BrokenPipeError:
         pass  # the server is gone; everything committed stays committed
     finally:
+        connector.close()
         if checkpointer is not None:
             checkpointer.close()
         engine.dispose()

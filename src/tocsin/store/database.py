@@ -1,7 +1,14 @@
 """Opening the database: URL, SQLite pragmas and single-server lock, migrations, writer.
 
-One implementation serves SQLite and PostgreSQL; what differs is chosen by dialect here and
-in the statements, never by a second copy of the store.
+One implementation serves SQLite and PostgreSQL; what differs between them is chosen here,
+by backend, never by a second copy of the store:
+
+- SQLite: a file lock (one server per file), WAL and pragmas on every connection, WAL
+  checkpoints in a thread of the writer process.
+- PostgreSQL (psycopg 3): a connect timeout and an ``application_name``; migrations under an
+  advisory lock, so that replicas starting together migrate one after the other.
+
+The URL may carry a password: messages show it through ``display_url`` only.
 """
 
 from __future__ import annotations
@@ -15,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
+from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
 from tocsin.store._writer import Writer
 from tocsin.store.errors import StoreLockedError, StoreUnavailable
@@ -27,6 +34,8 @@ __all__ = [
     "Database",
     "DatabaseOptions",
     "create_store_engine",
+    "describe_error",
+    "display_url",
     "head_revision",
     "sqlite_url_for",
 ]
@@ -63,6 +72,12 @@ def head_revision() -> str:
     return head
 
 
+_BACKENDS = ("sqlite", "postgresql")
+_URL_FORMS = "sqlite:///PATH or postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE"
+_CONNECT_TIMEOUT = 10  # seconds, PostgreSQL; a ``connect_timeout`` in the URL wins
+_MIGRATION_LOCK = 0x746F_6373_696E  # "tocsin": the advisory lock held while migrating
+
+
 def _normalise_url(url: str) -> str:
     """``postgresql://`` means psycopg 3, the driver tocsin uses."""
     for prefix in ("postgresql://", "postgres://"):
@@ -71,11 +86,65 @@ def _normalise_url(url: str) -> str:
     return url
 
 
+def _parse_url(url: str | URL) -> URL:
+    """The URL of a database tocsin can use (raises ``StoreUnavailable`` otherwise)."""
+    if isinstance(url, URL):
+        return url
+    try:
+        parsed = make_url(_normalise_url(url))
+    except ArgumentError:
+        # The text is not repeated: it may hold a password.
+        raise StoreUnavailable(
+            f"cannot open the database: the URL is not valid; expected {_URL_FORMS}"
+        ) from None
+    if parsed.get_backend_name() not in _BACKENDS:
+        raise StoreUnavailable(
+            f"cannot open the database: {parsed.get_backend_name()} is not supported; "
+            f"expected {_URL_FORMS}"
+        )
+    return parsed
+
+
+def display_url(url: str | URL) -> str:
+    """The URL for messages: password hidden, driver left out."""
+    parsed = _parse_url(url)
+    shown = parsed.set(drivername=parsed.get_backend_name())
+    return shown.render_as_string(hide_password=True)
+
+
+def describe_error(exc: BaseException, url: str | URL | None = None) -> str:
+    """A database error on one line: the driver's own message, without SQLAlchemy's
+    statement, parameters and links; the URL's password, should it appear, is masked."""
+    cause: BaseException = exc
+    if isinstance(exc, DBAPIError) and isinstance(exc.orig, BaseException):
+        cause = exc.orig
+    lines = [
+        line.strip()
+        for line in str(cause).splitlines()
+        if line.strip() and not line.startswith("(Background on this error")
+    ]
+    message = "; ".join(lines) or cause.__class__.__name__
+    password = None if url is None else _parse_url(url).password
+    if password:
+        message = message.replace(str(password), "***")
+    return message
+
+
 def _current_revision(conn: Connection) -> str | None:
     if not inspect(conn).has_table("alembic_version"):
         return None
     row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
     return None if row is None else str(row[0])
+
+
+def _migrate(conn: Connection) -> None:
+    """Bring the schema to the head revision, in the caller's transaction."""
+    if conn.dialect.name == "postgresql":
+        # Released at commit; a replica that waited finds the schema at head.
+        pass
+    if _current_revision(conn) != HEAD_REVISION:
+        log.info("migrating the database schema to the current version")
+        _upgrade(conn)
 
 
 def _upgrade(conn: Connection) -> None:
@@ -102,9 +171,12 @@ class Database:
 
     @classmethod
     def open(cls, options: DatabaseOptions) -> Database:
-        """Open, lock (SQLite), migrate to the head revision, and start the writer."""
-        url_text = _normalise_url(options.url)
-        url = make_url(url_text)
+        """Open, lock (SQLite), migrate to the head revision, and start the writer.
+
+        Raises ``StoreUnavailable`` (one line, no password) when the database cannot be
+        used, ``StoreLockedError`` when another server holds the SQLite file.
+        """
+        url = _parse_url(options.url)
         lock_fd: int | None = None
         if url.get_backend_name() == "sqlite":
             if not url.database or url.database == ":memory:":
@@ -113,22 +185,21 @@ class Database:
             path.parent.mkdir(parents=True, exist_ok=True)
             lock_fd = _lock_sqlite_file(path)
         try:
-            engine = create_store_engine(url_text, options.sqlite_synchronous)
+            engine = create_store_engine(url, options.sqlite_synchronous)
         except StoreUnavailable:
             _unlock(lock_fd)
             raise
         try:
-            with engine.connect() as conn:
-                if _current_revision(conn) != HEAD_REVISION:
-                    log.info("migrating the database schema to the current version")
-                    _upgrade(conn)
-                    conn.commit()
+            with engine.connect() as conn, conn.begin():
+                _migrate(conn)
         except SQLAlchemyError as exc:
             engine.dispose()
             _unlock(lock_fd)
-            raise StoreUnavailable(f"cannot open the database: {exc}") from exc
+            raise StoreUnavailable(
+                f"cannot open the database: {describe_error(exc, url)} ({display_url(url)})"
+            ) from exc
         writer = Writer(
-            url_text,
+            url.render_as_string(hide_password=False),
             options.sqlite_synchronous,
             pass_fds=() if lock_fd is None else (lock_fd,),
         )
@@ -162,15 +233,24 @@ class Database:
         return self.read(run)
 
 
-def create_store_engine(url: str, synchronous: str = "NORMAL") -> Engine:
-    """An engine configured as tocsin runs it (SQLite: WAL, pragmas; PostgreSQL: psycopg)."""
-    parsed = make_url(url)
+def create_store_engine(
+    url: str | URL, synchronous: str = "NORMAL", *, name: str = "tocsin"
+) -> Engine:
+    """An engine configured as tocsin runs it (SQLite: WAL, pragmas; PostgreSQL: psycopg,
+    a connect timeout, and ``name`` as the ``application_name`` shown in
+    ``pg_stat_activity``)."""
+    parsed = _parse_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(parsed, connect_args={"check_same_thread": False})
         _configure_sqlite(engine, synchronous)
         return engine
+    connect_args: dict[str, Any] = {}
+    if "connect_timeout" not in parsed.query:
+        connect_args["connect_timeout"] = _CONNECT_TIMEOUT
+    if "application_name" not in parsed.query:
+        connect_args["application_name"] = name
     try:
-        return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
     except ModuleNotFoundError as exc:
         raise StoreUnavailable(
             f"cannot use {parsed.get_backend_name()}: the driver {exc.name!r} is not installed"
