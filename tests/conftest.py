@@ -16,6 +16,9 @@ from tocsin.pipeline import Silencer
 from tocsin.runtime import config_view
 from tocsin.store import AlertStore, Database, DatabaseOptions, SilenceStore, sqlite_url_for
 
+if TYPE_CHECKING:
+    from tests.support.postgres import PostgresCluster
+
 pytest_plugins = ["tests.support.postgres"]  # the session's ``postgres_cluster``
 
 MINIMAL_CONFIG = """
@@ -42,7 +45,12 @@ def clock() -> FakeClock:
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.external)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A new empty database on each backend: a SQLite file, or a database in the session's
-    throwaway PostgreSQL cluster (``external``, so ``make test-fast`` leaves it out)."""
+    throwaway PostgreSQL cluster (``external``, so ``make test-fast`` leaves it out).
+
+    A test for one backend selects it with
+    ``@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)`` (and adds
+    ``@pytest.mark.external`` for ``"postgresql"``).
+    """
     if request.param == "sqlite":
         yield sqlite_url_for(tmp_path / "data")
         return
@@ -112,7 +120,7 @@ def api(store: AlertStore, silence_store: SilenceStore, clock: FakeClock) -> Ite
         version="test",
         started_at=clock.now(),
         external_url="http://127.0.0.1:9093",
-        store_backend="sqlite",
+        store_backend=database.dialect,
         alerts=store,
         silences=silence_store,
         silencer=Silencer(silence_store),

@@ -135,7 +135,7 @@ def test_receivers_and_status(api: ApiHarness) -> None:
     assert status["cluster"] == {"peers": [], "status": "disabled"}
     assert "receiver: default" in status["config"]["original"]
     native = api.client.get("/api/tocsin/v1/status").json()
-    assert native["store"] == {"backend": "sqlite"}
+    assert native["store"]["backend"] in ("sqlite", "postgresql")
 
 
 def test_unknown_api_path_is_a_json_404(api: ApiHarness) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from tests.conftest import ApiHarness
+
 from tocsin.model.times import format_millis
 
 UUID = "6f3b5a5e-1111-4c3e-9e1e-111111111111"

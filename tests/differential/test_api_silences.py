@@ -22,7 +22,6 @@ from tests.support.differential import (
     Pair,
     Step,
     format_time,
-    mismatch,
     running_pair,
 )
 

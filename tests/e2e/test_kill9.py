@@ -1,4 +1,5 @@
-"""kill -9 right after a 200: every accepted alert is there after a restart."""
+"""kill -9 right after a 200: every accepted alert is there after a restart, on SQLite and
+on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -22,6 +23,16 @@ receivers:
 pytestmark = pytest.mark.realtime
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.external)])
+def backend_args(request: pytest.FixtureRequest) -> list[str]:
+    """No flag (SQLite in the data directory), or ``--database-url`` of a new PostgreSQL
+    database in the session's throwaway cluster."""
+    if request.param == "sqlite":
+        return []
+    cluster = request.getfixturevalue("postgres_cluster")
+    return ["--database-url", cluster.create_database()]
+
+
 def _write_config(tmp_path: Path) -> Path:
     path = tmp_path / "tocsin.yml"
     path.write_text(CONFIG)
@@ -43,10 +54,12 @@ def _batch(worker: int, n: int, size: int) -> list[dict[str, object]]:
     ]
 
 
-def test_every_alert_acknowledged_before_kill9_survives(tmp_path: Path) -> None:
+def test_every_alert_acknowledged_before_kill9_survives(
+    tmp_path: Path, backend_args: list[str]
+) -> None:
     config = _write_config(tmp_path)
     data = tmp_path / "data"
-    server = start_tocsin(config, data)
+    server = start_tocsin(config, data, args=backend_args)
     accepted: list[dict[str, str]] = []
     lock = threading.Lock()
     stop = threading.Event()
@@ -93,7 +106,7 @@ def test_every_alert_acknowledged_before_kill9_survives(tmp_path: Path) -> None:
         assert time.monotonic() < deadline, "the writer process outlived its server"
         time.sleep(0.05)
 
-    restarted = start_tocsin(config, data)
+    restarted = start_tocsin(config, data, args=backend_args)
     try:
         listed = httpx.get(f"{restarted.url}/api/v2/alerts", timeout=10).json()
     finally:
@@ -106,14 +119,14 @@ def test_every_alert_acknowledged_before_kill9_survives(tmp_path: Path) -> None:
 
 
 def test_alerts_whose_end_passed_while_down_stay_firing_for_resolve_timeout(
-    tmp_path: Path,
+    tmp_path: Path, backend_args: list[str]
 ) -> None:
     config = _write_config(tmp_path)
     data = tmp_path / "data"
     clock_file = tmp_path / "now"
     clock_file.write_text("2027-01-15T08:00:00Z")
     env = {"TOCSIN_ALLOW_TEST_CLOCK": "1", "TOCSIN_TEST_CLOCK": str(clock_file)}
-    server = start_tocsin(config, data, env=env)
+    server = start_tocsin(config, data, args=backend_args, env=env)
     try:
         resp = httpx.post(
             f"{server.url}/api/v2/alerts",
@@ -133,7 +146,7 @@ def test_alerts_whose_end_passed_while_down_stay_firing_for_resolve_timeout(
     finally:
         server.kill9()
     clock_file.write_text("2027-01-15T10:00:00Z")  # two hours later: "Firing"'s end passed
-    restarted = start_tocsin(config, data, env=env)
+    restarted = start_tocsin(config, data, args=backend_args, env=env)
     try:
         listed = httpx.get(f"{restarted.url}/api/v2/alerts").json()
         assert [a["labels"] for a in listed] == [{"alertname": "Firing"}]

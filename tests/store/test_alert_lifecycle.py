@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from tocsin.model import Alert, FakeClock, fingerprint
-from tocsin.store import AlertStore, Database, DatabaseOptions, StoreUnavailable, sqlite_url_for
+from tocsin.store import AlertStore, Database, DatabaseOptions, StoreUnavailable
 
 RESOLVE = 300.0
 
@@ -157,10 +156,9 @@ def test_resolved_alerts_are_collected_after_retention(
 
 
 def test_restart_keeps_alerts_firing_whose_end_passed_while_down(
-    tmp_path: Path, clock: FakeClock
+    database_url: str, clock: FakeClock
 ) -> None:
-    url = sqlite_url_for(tmp_path)
-    db = Database.open(DatabaseOptions(url))
+    db = Database.open(DatabaseOptions(database_url))
     store = AlertStore(db)
     store.load(clock.now(), RESOLVE)
     old = make(clock, alertname="Old", ends=clock.now() + 10)
@@ -172,7 +170,7 @@ def test_restart_keeps_alerts_firing_whose_end_passed_while_down(
     db.close()
 
     clock.advance(3600)  # down for an hour: "Firing"'s end passed meanwhile
-    db = Database.open(DatabaseOptions(url))
+    db = Database.open(DatabaseOptions(database_url))
     store = AlertStore(db)
     assert store.load(clock.now(), RESOLVE) == 2
     reloaded = store.get(firing.fingerprint)
@@ -219,10 +217,9 @@ def stored_versions(db: Database) -> int:
 
 
 def test_superseded_versions_are_compacted_and_never_win_on_load(
-    tmp_path: Path, clock: FakeClock
+    database_url: str, clock: FakeClock
 ) -> None:
-    url = sqlite_url_for(tmp_path)
-    db = Database.open(DatabaseOptions(url))
+    db = Database.open(DatabaseOptions(database_url))
     store = AlertStore(db)
     store.load(clock.now(), RESOLVE)
     for i in range(5):
@@ -232,7 +229,7 @@ def test_superseded_versions_are_compacted_and_never_win_on_load(
     db.close()
 
     # A restart before compaction: the newest version of each alert wins.
-    db = Database.open(DatabaseOptions(url))
+    db = Database.open(DatabaseOptions(database_url))
     store = AlertStore(db)
     assert store.load(clock.now(), RESOLVE) == 2
     assert {a.annotations["summary"] for a in store.all()} == {"v4"}

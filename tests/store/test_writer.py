@@ -7,15 +7,16 @@ import contextlib
 import os
 import signal
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Connection, text
+from tests.support.ports import free_port
 
 import tocsin.store._alert_ops  # noqa: F401  (registers the operations)
-from tocsin.store import Database, DatabaseOptions, StoreUnavailable, sqlite_url_for
+from tocsin.store import Database, StoreUnavailable
 from tocsin.store._ops import OPERATIONS
+from tocsin.store._writer import Writer
 from tocsin.store._writer_process import run_batch
 from tocsin.store.database import create_store_engine
 
@@ -32,9 +33,8 @@ def test_concurrent_writes_are_committed(database: Database) -> None:
     assert _count(database) == 200
 
 
-def test_a_failing_write_fails_alone_in_its_batch(tmp_path: Path) -> None:
-    Database.open(DatabaseOptions(sqlite_url_for(tmp_path))).close()
-    engine = create_store_engine(sqlite_url_for(tmp_path))
+def test_a_failing_write_fails_alone_in_its_batch(database: Database) -> None:
+    engine = create_store_engine(database.engine.url)
 
     def boom(_conn: Connection, _args: Any) -> None:
         raise ValueError("bad request")
@@ -85,3 +85,46 @@ def test_a_dead_writer_fails_writes_in_flight_and_is_replaced(database: Database
     assert database.writer.pid != old_pid
     keys = database.read(lambda c: c.execute(text("SELECT key FROM meta")).scalars().all())
     assert {"before", "after"} <= set(keys)
+
+
+@pytest.mark.external
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_lost_connection_fails_its_batch_and_the_next_write_reconnects(
+    database: Database,
+) -> None:
+    asyncio.run(database.write("meta.set", ["before", "1"]))
+    pid = database.writer.pid
+    terminated = database.read(
+        lambda c: (
+            c.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE application_name = 'tocsin writer' AND datname = current_database()"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    )
+    assert terminated == [True]
+    with pytest.raises(StoreUnavailable, match="connection was lost"):
+        asyncio.run(database.write("meta.set", ["lost", "1"]))
+    asyncio.run(database.write("meta.set", ["after", "1"]))
+    assert database.writer.pid == pid  # the same process, connected again
+    keys = database.read(lambda c: c.execute(text("SELECT key FROM meta")).scalars().all())
+    assert set(keys) == {"before", "after"}
+
+
+def test_the_writer_lives_on_while_the_database_cannot_be_reached() -> None:
+    url = f"postgresql+psycopg://tocsin:s3cret@127.0.0.1:{free_port()}/tocsin"
+    writer = Writer(url, "NORMAL")
+    pid = writer.pid
+    try:
+        for _ in range(2):
+            with pytest.raises(StoreUnavailable, match="cannot connect to the database") as err:
+                asyncio.run(writer.submit("meta.set", ["k", "v"]))
+            assert "s3cret" not in str(err.value)
+            assert "\n" not in str(err.value)
+        assert writer.pid == pid  # not replaced: it answered, it did not die
+    finally:
+        writer.close()

@@ -26,6 +26,7 @@ __all__ = ["AlertStore", "PutResult"]
 
 _LAST_ALIVE = "last_alive"
 _COMPACT_CHUNK = 2000
+_LOAD_CHUNK = 10_000
 
 
 class PutResult:
@@ -87,7 +88,10 @@ class AlertStore:
         superseded: list[int] = []
 
         def run(conn: Connection) -> None:
-            rows = conn.execute(select(alerts_table).order_by(alerts_table.c.version))
+            # In chunks: on PostgreSQL a server-side cursor, not the whole table in memory.
+            rows = conn.execution_options(yield_per=_LOAD_CHUNK).execute(
+                select(alerts_table).order_by(alerts_table.c.version)
+            )
             loads = orjson.loads
             for version, fp, labels, annots, url, starts, ends, updated, timeout in rows:
                 previous = versions.get(fp)

@@ -141,24 +141,33 @@ def _migrate(conn: Connection) -> None:
     """Bring the schema to the head revision, in the caller's transaction."""
     if conn.dialect.name == "postgresql":
         # Released at commit; a replica that waited finds the schema at head.
-        pass
-    if _current_revision(conn) != HEAD_REVISION:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+    current = _current_revision(conn)
+    if current != HEAD_REVISION:
         log.info("migrating the database schema to the current version")
-        _upgrade(conn)
+        _upgrade(conn, current)
 
 
-def _upgrade(conn: Connection) -> None:
+def _upgrade(conn: Connection, current: str | None) -> None:
     from alembic import command
     from alembic.config import Config
+    from alembic.util import CommandError
 
     cfg = Config()
     cfg.set_main_option("script_location", str(_MIGRATIONS))
     cfg.attributes["connection"] = conn
-    command.upgrade(cfg, "head")
+    try:
+        command.upgrade(cfg, "head")
+    except CommandError as exc:
+        # Most likely a newer tocsin migrated this database (another replica, a rollback).
+        raise StoreUnavailable(
+            f"cannot open the database: its schema is at revision {current}, which this "
+            f"version of tocsin (at {HEAD_REVISION}) does not know: {exc}"
+        ) from exc
 
 
 class Database:
-    """An open database: a read connection for start-up, and the writer thread."""
+    """An open database: a read connection for start-up, and the writer process."""
 
     def __init__(self, engine: Engine, lock_fd: int | None, writer: Writer) -> None:
         self.engine = engine
@@ -192,6 +201,10 @@ class Database:
         try:
             with engine.connect() as conn, conn.begin():
                 _migrate(conn)
+        except StoreUnavailable:
+            engine.dispose()
+            _unlock(lock_fd)
+            raise
         except SQLAlchemyError as exc:
             engine.dispose()
             _unlock(lock_fd)
