@@ -106,7 +106,9 @@ def silence_store(database: Database) -> SilenceStore:
 
 
 @pytest.fixture
-def api(store: AlertStore, silence_store: SilenceStore, clock: FakeClock) -> Iterator[ApiHarness]:
+def api(
+    database: Database, store: AlertStore, silence_store: SilenceStore, clock: FakeClock
+) -> Iterator[ApiHarness]:
     config = load_config_text(MINIMAL_CONFIG)
 
     async def reload() -> None:
