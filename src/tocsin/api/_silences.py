@@ -250,7 +250,7 @@ async def get_silences(request: Request, ctx: ApiContext) -> Response:
 
 def _path_id(request: Request) -> str | Response:
     silence_id = str(request.path_params["silence_id"])
-    if not _UUID_RE.match(silence_id):
+    if not _UUID_RE.fullmatch(silence_id):
         return swagger_error(422, 601, f'silenceID in path must be of type uuid: "{silence_id}"')
     return silence_id
 

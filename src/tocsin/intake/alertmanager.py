@@ -28,7 +28,9 @@ __all__ = ["IntakeBatch", "IntakeRejected", "decode_postable_alerts", "go_json_e
 # value saves a few hundred bytes per stored alert. Bounded, so hostile input cannot grow it.
 _VALUES: dict[str, str] = {}
 _VALUES_MAX = 200_000
-_URI_RE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.\-]*:|/)[^\s]*$")
+# What Go's url.ParseRequestURI accepts, roughly: an absolute URI or an absolute path, with
+# no white space or control characters.
+_URI_RE = re.compile(r"(?:[a-zA-Z][a-zA-Z0-9+.\-]*:|/)[^\s\x00-\x1f\x7f]*")
 # How Go names the struct a posted alert is first decoded into.
 _GO_ALERT = (
     'struct { Annotations models.LabelSet "json:\\"annotations,omitempty\\""; '
@@ -157,7 +159,7 @@ def decode_postable_alerts(body: bytes, now: float, resolve_timeout: float) -> I
 
     # Phase 2: the schema, first failure only.
     for index, (labels, _, _, _, generator_url) in enumerate(decoded):
-        if generator_url and not _URI_RE.match(str(generator_url)):
+        if generator_url and not _URI_RE.fullmatch(str(generator_url)):
             raise IntakeRejected(
                 422, 601, f'{index}.generatorURL in body must be of type uri: "{generator_url}"'
             )

@@ -17,9 +17,12 @@ __all__ = ["TimeFormatError", "format_millis", "format_nanos", "parse_time"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _TIME_RE = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?"
-    r"(Z|z|[+-]\d{2}:?\d{2})?$"
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[T ]([0-9]{2}):([0-9]{2})"
+    r"(?::([0-9]{2})(?:[.,]([0-9]{1,9}))?)?(Z|z|[+-][0-9]{2}:?[0-9]{2})?"
 )
+# Go's zero time (unset), and the range of instants tocsin stores and prints (years 1-9999).
+_GO_ZERO = (datetime(1, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds()
+_LATEST = (datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC) - _EPOCH).total_seconds()
 
 
 class TimeFormatError(ValueError):
@@ -33,15 +36,13 @@ def parse_time(text: str) -> float | None:
     """
     if not text:
         return 0.0
-    m = _TIME_RE.match(text)
+    m = _TIME_RE.fullmatch(text)
     if m is None:
         raise TimeFormatError(go_time_error(text))
     year, month, day, hour, minute = (int(m.group(i)) for i in range(1, 6))
     second = int(m.group(6) or 0)
     frac = m.group(7) or ""
     zone = m.group(8)
-    if (year, month, day, hour, minute, second) == (1, 1, 1, 0, 0, 0) and not frac.strip("0"):
-        return None
     try:
         base = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     except ValueError as exc:
@@ -56,21 +57,32 @@ def parse_time(text: str) -> float | None:
         if hours > 23 or minutes > 59:
             raise TimeFormatError(f'parsing time "{text}": time zone offset out of range')
         seconds -= sign * (hours * 3600 + minutes * 60)
+    if seconds == _GO_ZERO:
+        return None
+    if not _GO_ZERO <= seconds <= _LATEST:
+        raise TimeFormatError(f'parsing time "{text}": year outside of range [1,9999]')
     return seconds
 
 
 def _utc(ts: float) -> datetime:
+    ts = min(max(ts, _GO_ZERO), _LATEST)
     return _EPOCH + timedelta(microseconds=round(ts * 1_000_000))
+
+
+def _seconds_text(dt: datetime) -> str:
+    return (
+        f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}"
+    )
 
 
 def format_millis(ts: float) -> str:
     """``2026-01-02T03:04:05.678Z``: UTC with milliseconds, as Alertmanager's API prints."""
     dt = _utc(ts)
-    return f"{dt:%Y-%m-%dT%H:%M:%S}.{dt.microsecond // 1000:03d}Z"
+    return f"{_seconds_text(dt)}.{dt.microsecond // 1000:03d}Z"
 
 
 def format_nanos(ts: float) -> str:
     """Go's RFC 3339 with nanoseconds: fractional digits without trailing zeros."""
     dt = _utc(ts)
     frac = f"{dt.microsecond:06d}".rstrip("0")
-    return f"{dt:%Y-%m-%dT%H:%M:%S}{'.' + frac if frac else ''}Z"
+    return f"{_seconds_text(dt)}{'.' + frac if frac else ''}Z"

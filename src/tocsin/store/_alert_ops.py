@@ -54,10 +54,11 @@ def append_alerts(conn: Connection, flat: list[Any]) -> list[list[Any]]:
 
     Returns ``[fingerprint, version]`` for every row.
     """
+    # A new list: a batch that fails is replayed with the same arguments.
     dumps = orjson.dumps
-    for i in range(1, len(flat), _WIDTH):
-        flat[i] = dumps(flat[i]).decode()
-        flat[i + 1] = dumps(flat[i + 1]).decode()
+    flat = [
+        dumps(value).decode() if i % _WIDTH in (1, 2) else value for i, value in enumerate(flat)
+    ]
     mark = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
     step = _CHUNK * _WIDTH
     out: list[list[Any]] = []

@@ -48,6 +48,6 @@ silences = Table(
     Column("starts_at", Float, nullable=False),
     Column("ends_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
-    Column("created_by", Text, nullable=False),
-    Column("comment", Text, nullable=False),
+    Column("created_by", Text, nullable=False),  # JSON string literal (NUL-safe)
+    Column("comment", Text, nullable=False),  # JSON string literal (NUL-safe)
 )

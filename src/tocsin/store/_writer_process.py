@@ -42,8 +42,10 @@ def _run_one(conn: Connection, request_id: int, op: str, args: Any) -> Result:
         with conn.begin():
             return [request_id, True, OPERATIONS[op](conn, args)]
     except Exception as exc:
-        log.error("write %s failed: %s", op, exc)
-        return [request_id, False, f"{exc.__class__.__name__}: {exc}"]
+        # The driver's one-line message: never the statement or its parameters.
+        message = f"{exc.__class__.__name__}: {describe_error(exc)}"
+        log.error("write %s failed: %s", op, message)
+        return [request_id, False, message]
 
 
 def _fail_all(requests: list[tuple[int, str, Any]], why: str) -> list[Result]:

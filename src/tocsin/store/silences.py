@@ -40,8 +40,10 @@ def _row(silence: Silence) -> dict[str, Any]:
         "starts_at": silence.starts_at,
         "ends_at": silence.ends_at,
         "updated_at": silence.updated_at,
-        "created_by": silence.created_by,
-        "comment": silence.comment,
+        # Free text as JSON string literals: PostgreSQL's text type refuses NUL characters,
+        # which JSON escapes.
+        "created_by": orjson.dumps(silence.created_by).decode(),
+        "comment": orjson.dumps(silence.comment).decode(),
     }
 
 
@@ -69,8 +71,8 @@ class SilenceStore:
                     row.starts_at,
                     row.ends_at,
                     row.updated_at,
-                    row.created_by,
-                    row.comment,
+                    orjson.loads(row.created_by),
+                    orjson.loads(row.comment),
                 )
             return loaded
 
