@@ -46,7 +46,16 @@ PUBLIC = {
         "StoreUnavailable",
         "sqlite_url_for",
     },
-    "tocsin.pipeline": {"MuteReason", "Muter", "RouteNode", "Silencer", "build_routes"},
+    "tocsin.pipeline": {
+        "InhibitionIndex",
+        "InhibitionRule",
+        "MuteReason",
+        "Muter",
+        "RouteNode",
+        "Silencer",
+        "build_inhibition_rules",
+        "build_routes",
+    },
     "tocsin.channels": {"Channel", "DeliveryError", "LogChannel", "Message"},
     "tocsin.api": {"ApiContext", "ConfigView", "Metrics", "create_app"},
     "tocsin.runtime": {

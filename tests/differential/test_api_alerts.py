@@ -21,7 +21,6 @@ from tests.support.differential import (
     TOCSIN,
     Pair,
     Step,
-    mismatch,
     running_pair,
 )
 
@@ -527,15 +526,6 @@ INHIBITION_STEPS = [
 ]
 
 
-@mismatch(
-    "inhibition is not shown by tocsin's API: after POST /api/v2/alerts of "
-    "{alertname=Source,role=source}, {alertname=Target,role=target} and "
-    "{alertname=Both,role=source,x=1} (same case label; inhibit rule role=source -> "
-    "role=target, equal [case]), GET /api/v2/alerts shows Target on Alertmanager with "
-    'status {"state": "suppressed", "inhibitedBy": ["<fingerprint of Both>", '
-    '"<fingerprint of Source>"]} and inhibited=false omits it; tocsin shows it "active" '
-    "with inhibitedBy [] (facts 15)"
-)
 def test_inhibited_state_and_flags(pair: Pair) -> None:
     """An inhibited target shows ``suppressed`` and ``inhibitedBy``; the flags select it."""
     pair.session("inhibition").run(INHIBITION_STEPS)

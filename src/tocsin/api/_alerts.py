@@ -16,6 +16,7 @@ from tocsin.api.context import ApiContext
 from tocsin.intake import IntakeRejected, decode_postable_alerts
 from tocsin.model import Alert, Matcher, MatcherError, compile_matcher_regex, parse_matcher
 from tocsin.model.times import format_millis
+from tocsin.pipeline import InhibitionIndex
 from tocsin.store import StoreError
 
 __all__ = [
@@ -190,8 +191,11 @@ async def get_alerts(request: Request, ctx: ApiContext) -> Response:
     now = ctx.clock.now()
     receivers_for = ctx.config.receivers_for
     silencer = ctx.silencer
+    firing = sorted(ctx.alerts.firing(now), key=lambda a: a.fingerprint)
+    rules = ctx.config.inhibition_rules
+    inhibition = InhibitionIndex(rules, firing, now) if rules else None
     out = []
-    for alert in sorted(ctx.alerts.firing(now), key=lambda a: a.fingerprint):
+    for alert in firing:
         labels = alert.labels
         if matchers and not all(m.matches(labels.get(m.name, "")) for m in matchers):
             continue
@@ -199,7 +203,7 @@ async def get_alerts(request: Request, ctx: ApiContext) -> Response:
         if not receiver_ok(receivers):
             continue
         silenced_by = silencer.silenced_by(labels, now) if silencer is not None else []
-        inhibited_by: list[str] = []
+        inhibited_by = inhibition.inhibited_by(labels) if inhibition is not None else []
         state = "suppressed" if silenced_by or inhibited_by else "active"
         if not show_active and state == "active":
             continue

@@ -8,7 +8,7 @@ from typing import Any
 
 from tocsin.api.metrics import Metrics
 from tocsin.model import Clock
-from tocsin.pipeline import Silencer
+from tocsin.pipeline import InhibitionRule, Silencer
 from tocsin.store import AlertStore, SilenceStore
 
 __all__ = ["ApiContext", "ConfigView"]
@@ -23,6 +23,7 @@ class ConfigView:
     alertmanager_yaml: str
     redacted: Mapping[str, Any]
     receivers_for: Callable[[Mapping[str, str]], list[str]]
+    inhibition_rules: Sequence[InhibitionRule] = ()
 
 
 @dataclass(slots=True)

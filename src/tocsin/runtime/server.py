@@ -25,7 +25,7 @@ from tocsin import __version__
 from tocsin.api import ApiContext, ConfigView, Metrics, create_app
 from tocsin.config import Config, ConfigError, alertmanager_yaml, load_config, redacted_dict
 from tocsin.model import Clock
-from tocsin.pipeline import Silencer, build_routes
+from tocsin.pipeline import Silencer, build_inhibition_rules, build_routes
 from tocsin.store import AlertStore, Database, DatabaseOptions, SilenceStore, sqlite_url_for
 
 __all__ = ["ListenError", "ServeOptions", "Server", "config_view"]
@@ -62,6 +62,7 @@ def config_view(config: Config) -> ConfigView:
         alertmanager_yaml=alertmanager_yaml(config),
         redacted=redacted_dict(config),
         receivers_for=routes.receivers,
+        inhibition_rules=build_inhibition_rules(config.inhibit_rules),
     )
 
 
