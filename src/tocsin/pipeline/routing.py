@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tocsin.model import Matcher, MatchType, new_matcher
+from tocsin.pipeline.grouping import route_key_part
 
 if TYPE_CHECKING:
     from tocsin.config import Route
@@ -28,6 +29,10 @@ class RouteNode:
     matchers: list[Matcher]
     continue_: bool = False
     children: list[RouteNode] = field(default_factory=list)
+    key: str = "{}"  # Alertmanager's route key: the matcher path from the root
+    # A route's own time intervals (not inherited from its parent, as in Alertmanager).
+    mute_time_intervals: list[str] = field(default_factory=list)
+    active_time_intervals: list[str] = field(default_factory=list)
 
     def matches(self, labels: Mapping[str, str]) -> bool:
         return all(m.matches(labels.get(m.name, "")) for m in self.matchers)
@@ -49,7 +54,7 @@ class RouteNode:
         return [node.receiver for node in self.match(labels)]
 
 
-def _node(route: Route, parent_receiver: str) -> RouteNode:
+def _node(route: Route, parent_receiver: str, parent_key: str | None = None) -> RouteNode:
     matchers: list[Matcher] = [
         new_matcher(name, MatchType.EQUAL, value) for name, value in route.match.items()
     ]
@@ -58,11 +63,16 @@ def _node(route: Route, parent_receiver: str) -> RouteNode:
     ]
     matchers += list(route.matchers)
     receiver = route.receiver or parent_receiver
+    own = route_key_part(matchers)
+    key = own if parent_key is None else f"{parent_key}/{own}"
     return RouteNode(
         receiver=receiver,
         matchers=matchers,
         continue_=route.continue_,
-        children=[_node(child, receiver) for child in route.routes],
+        children=[_node(child, receiver, key) for child in route.routes],
+        key=key,
+        mute_time_intervals=list(route.mute_time_intervals),
+        active_time_intervals=list(route.active_time_intervals),
     )
 
 
