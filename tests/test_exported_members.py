@@ -63,6 +63,7 @@ PUBLIC = {
         "named_interval_active",
     },
     "tocsin.channels": {"Channel", "DeliveryError", "LogChannel", "Message"},
+    "tocsin.channels.webhook": {"GO_ZERO_TIME", "quote_meta", "sort_alerts", "webhook_payload"},
     "tocsin.api": {"ApiContext", "ConfigView", "Metrics", "create_app"},
     "tocsin.runtime": {
         "FileClock",

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import http.server
-import json
-import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from tests.support.alertmanager import running_alertmanager
-from tests.support.ports import free_port
 
 from tocsin.config import load_config_text
 from tocsin.pipeline import build_routes, group_key, group_labels
@@ -46,31 +41,6 @@ ALERTS = [
     {"alertname": "Mem", "severity": "warning", "service": "tab\there\\slash"},
     {"alertname": "Net", "severity": "critical", "zone": "other"},
 ]
-
-
-@pytest.fixture
-def sink() -> Iterator[tuple[int, list[dict[str, Any]]]]:
-    received: list[dict[str, Any]] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append(json.loads(body))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            return
-
-    port = free_port()
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield port, received
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _our_keys(config_text: str) -> set[str]:
