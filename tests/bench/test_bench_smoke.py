@@ -155,26 +155,6 @@ def test_tree_stats_of_this_process() -> None:
 # --- tiny runs against real servers ----------------------------------------------------
 
 
-def _tocsin_unavailable() -> str | None:
-    """Why the tocsin case cannot run yet, or None.
-
-    Skips only while the executable is missing or its CLI has no ``serve`` command yet; any
-    other failure of ``tocsin serve`` is left to fail the test.
-    """
-    if not TOCSIN.exists():
-        return f"{TOCSIN} does not exist yet"
-    probe = subprocess.run(
-        [str(TOCSIN), "serve", "--help"], capture_output=True, text=True, timeout=60, check=False
-    )
-    output = probe.stdout + probe.stderr
-    if probe.returncode != 0 and (
-        "cannot import name 'main' from 'tocsin.cli'" in output or "No such command" in output
-    ):
-        last = output.strip().splitlines()[-1] if output.strip() else ""
-        return f"`tocsin serve` is not implemented yet ({last})"
-    return None
-
-
 def _run_bench(tmp_path: Path, *servers: str, alerts: int = 500) -> tuple[int, dict[str, object]]:
     out = tmp_path / "ingest.json"
     command = [sys.executable, "-m", "bench.ingest", "--alerts", str(alerts)]
@@ -217,11 +197,7 @@ def _check_result(result: dict[str, object], alerts: int) -> None:
 
 
 SERVERS = [
-    pytest.param(
-        f"alertmanager={ALERTMANAGER_TEMPLATE}",
-        marks=pytest.mark.skipif(not ALERTMANAGER.exists(), reason=f"{ALERTMANAGER} absent"),
-        id="alertmanager",
-    ),
+    pytest.param(f"alertmanager={ALERTMANAGER_TEMPLATE}", id="alertmanager"),
     pytest.param(f"tocsin={TOCSIN_TEMPLATE}", id="tocsin"),
 ]
 
@@ -229,10 +205,6 @@ SERVERS = [
 @pytest.mark.external
 @pytest.mark.parametrize("server", SERVERS)
 def test_ingest_smoke(server: str, tmp_path: Path) -> None:
-    if server.startswith("tocsin="):
-        reason = _tocsin_unavailable()
-        if reason:
-            pytest.skip(reason)
     code, report = _run_bench(tmp_path, server)
     assert set(report) >= TOP_KEYS
     results = report["results"]
@@ -244,7 +216,6 @@ def test_ingest_smoke(server: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.external
-@pytest.mark.skipif(not ALERTMANAGER.exists(), reason=f"{ALERTMANAGER} absent")
 def test_ingest_side_by_side(tmp_path: Path) -> None:
     code, report = _run_bench(
         tmp_path,

@@ -72,11 +72,7 @@ def test_the_repository_example_loads() -> None:
     assert config.time_interval_map.keys() == {"business-hours", "maintenance-window"}
 
 
-needs_amtool = pytest.mark.skipif(not Path(AMTOOL).exists(), reason="amtool is not installed")
-
-
 @pytest.mark.external
-@needs_amtool
 @pytest.mark.parametrize(
     "path",
     [REPO / "examples" / "alertmanager.yml"]

@@ -114,7 +114,7 @@ def running_alertmanager(
 ) -> Iterator[AlertmanagerProcess]:
     """Start the real Alertmanager with ``config_text`` and stop it when the block ends.
 
-    Skips the test when the binary is not installed. Raises :class:`AlertmanagerError`, with
+    Fails the test when the binary is not installed. Raises :class:`AlertmanagerError`, with
     the process's stderr, when it exits early or is not ready in time.
     """
     binary = require_binary(ALERTMANAGER_BINARY)
