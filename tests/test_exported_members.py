@@ -24,6 +24,7 @@ PUBLIC = {
         "fingerprint",
         "fingerprint_int",
         "is_valid_label_name",
+        "matcher_sort_key",
         "matchers_match",
         "expire_silence",
         "matchers_match_empty",

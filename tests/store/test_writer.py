@@ -128,3 +128,15 @@ def test_the_writer_lives_on_while_the_database_cannot_be_reached() -> None:
         assert writer.pid == pid  # not replaced: it answered, it did not die
     finally:
         writer.close()
+
+
+def test_every_commit_reports_how_many_writes_it_carried(database: Database) -> None:
+    sizes: list[int] = []
+    database.writer.on_batch = sizes.append
+
+    async def many() -> None:
+        await asyncio.gather(*(database.write("meta.set", [f"k{i}", str(i)]) for i in range(100)))
+
+    asyncio.run(many())
+    assert sum(sizes) == 100
+    assert max(sizes) > 1  # concurrent writes share commits

@@ -14,7 +14,14 @@ from starlette.types import Receive, Scope, Send
 from tocsin.api._responses import json_response, swagger_error, text_error
 from tocsin.api.context import ApiContext
 from tocsin.intake import IntakeRejected, decode_postable_alerts
-from tocsin.model import Alert, Matcher, MatcherError, compile_matcher_regex, parse_matcher
+from tocsin.model import (
+    Alert,
+    Matcher,
+    MatcherError,
+    compile_matcher_regex,
+    matchers_match,
+    parse_matcher,
+)
 from tocsin.model.times import format_millis
 from tocsin.pipeline import InhibitionIndex
 from tocsin.store import StoreError
@@ -197,7 +204,7 @@ async def get_alerts(request: Request, ctx: ApiContext) -> Response:
     out = []
     for alert in firing:
         labels = alert.labels
-        if matchers and not all(m.matches(labels.get(m.name, "")) for m in matchers):
+        if matchers and not matchers_match(matchers, labels):
             continue
         receivers = receivers_for(labels)
         if not receiver_ok(receivers):

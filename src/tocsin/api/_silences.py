@@ -20,7 +20,7 @@ from starlette.responses import Response
 from tocsin.api._alerts import bad_media_type, not_ready
 from tocsin.api._responses import json_response, swagger_error, text_error
 from tocsin.api.context import ApiContext
-from tocsin.intake.alertmanager import go_json_error
+from tocsin.intake.alertmanager import go_json_error, go_type
 from tocsin.model import (
     LABEL_NAME_RE,
     Matcher,
@@ -48,16 +48,6 @@ class _Refused(Exception):
         self.response = response
 
 
-def _go_type(value: object) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return "number"
-    return {dict: "object", list: "array", str: "string", type(None): "null"}.get(
-        type(value), "value"
-    )
-
-
 def _decode_error(message: str) -> _Refused:
     return _Refused(
         swagger_error(400, 400, f'parsing silence body from "" failed, because {message}')
@@ -68,7 +58,7 @@ def _expect(value: object, kind: type, field: str) -> None:
     if value is not None and not isinstance(value, kind):
         go = {str: "string", bool: "bool", list: "[]*models.Matcher"}[kind]
         raise _decode_error(
-            f"json: cannot unmarshal {_go_type(value)} into Go struct field {field} of type {go}"
+            f"json: cannot unmarshal {go_type(value)} into Go struct field {field} of type {go}"
         )
 
 
@@ -83,7 +73,7 @@ def _decode(body: bytes) -> dict[str, Any]:
         data = {}
     if not isinstance(data, dict):
         raise _decode_error(
-            f"json: cannot unmarshal {_go_type(data)} into Go value of type {_GO_SILENCE}"
+            f"json: cannot unmarshal {go_type(data)} into Go value of type {_GO_SILENCE}"
         )
     for field in ("id", "comment", "createdBy"):
         _expect(data.get(field), str, f"PostableSilence.{field}")
@@ -91,7 +81,7 @@ def _decode(body: bytes) -> dict[str, Any]:
     for item in data.get("matchers") or []:
         if item is not None and not isinstance(item, dict):
             raise _decode_error(
-                f"json: cannot unmarshal {_go_type(item)} into Go struct field "
+                f"json: cannot unmarshal {go_type(item)} into Go struct field "
                 "Silence.matchers of type models.Matcher"
             )
         for key, kind in (("name", str), ("value", str), ("isRegex", bool), ("isEqual", bool)):

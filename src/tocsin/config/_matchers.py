@@ -14,11 +14,15 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, PlainSerializer
 
 from tocsin.config._types import _scalar_text, fail, is_label_name
-from tocsin.model import Matcher, MatcherError, compile_matcher_regex, parse_matchers
+from tocsin.model import (
+    Matcher,
+    MatcherError,
+    compile_matcher_regex,
+    matcher_sort_key,
+    parse_matchers,
+)
 
-__all__ = ["AnchoredRegex", "MatchRegexps", "MatcherList", "compile_anchored", "matcher_text"]
-
-_TYPE_ORDER = {"=": 0, "!=": 1, "=~": 2, "!~": 3}
+__all__ = ["AnchoredRegex", "MatchRegexps", "MatcherList", "compile_anchored"]
 
 
 def compile_anchored(text: str) -> re.Pattern[str]:
@@ -81,14 +85,6 @@ MatchRegexps = Annotated[
 ]
 
 
-def matcher_text(matcher: Matcher) -> str:
-    return str(matcher)
-
-
-def _sort_key(matcher: Matcher) -> tuple[str, str, int]:
-    return (matcher.name, matcher.value, _TYPE_ORDER[matcher.type.value])
-
-
 def _matchers(value: Any) -> Any:
     if value is None:
         return []
@@ -103,12 +99,12 @@ def _matchers(value: Any) -> Any:
             out.extend(parse_matchers(text))
         except MatcherError as exc:
             fail(str(exc), i)
-    out.sort(key=_sort_key)
+    out.sort(key=matcher_sort_key)
     return out
 
 
 MatcherList = Annotated[
     list[Matcher],
     BeforeValidator(_matchers),
-    PlainSerializer(lambda v: [matcher_text(m) for m in v]),
+    PlainSerializer(lambda v: [str(m) for m in v]),
 ]

@@ -22,7 +22,13 @@ import orjson
 from tocsin.model import Alert, fingerprint, is_valid_label_name
 from tocsin.model.times import TimeFormatError, parse_time
 
-__all__ = ["IntakeBatch", "IntakeRejected", "decode_postable_alerts", "go_json_error"]
+__all__ = [
+    "IntakeBatch",
+    "IntakeRejected",
+    "decode_postable_alerts",
+    "go_json_error",
+    "go_type",
+]
 
 # Label values repeat across alerts (job, severity, team, env…): sharing one string per
 # value saves a few hundred bytes per stored alert. Bounded, so hostile input cannot grow it.
@@ -66,7 +72,8 @@ class IntakeBatch:
         return "; ".join(self.errors)
 
 
-def _go_type(value: object) -> str:
+def go_type(value: object) -> str:
+    """How Go's JSON decoder names a value's type in its errors."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return "number"
     return _GO_TYPES.get(type(value), "value")
@@ -89,13 +96,13 @@ def _check_string_map(value: object, field: str) -> dict[str, str] | None:
         return None
     if not isinstance(value, dict):
         raise _decode_error(
-            f"json: cannot unmarshal {_go_type(value)} into Go struct field {field} "
+            f"json: cannot unmarshal {go_type(value)} into Go struct field {field} "
             "of type models.LabelSet"
         )
     for item in value.values():
         if not isinstance(item, str):
             raise _decode_error(
-                f"json: cannot unmarshal {_go_type(item)} into Go struct field "
+                f"json: cannot unmarshal {go_type(item)} into Go struct field "
                 f"{field} of type string"
             )
     return value
@@ -106,7 +113,7 @@ def _check_time(value: object, field: str) -> float | None:
         return None
     if not isinstance(value, str):
         raise _decode_error(
-            f"json: cannot unmarshal {_go_type(value)} into Go struct field .{field} of type string"
+            f"json: cannot unmarshal {go_type(value)} into Go struct field .{field} of type string"
         )
     try:
         return parse_time(value)
@@ -133,7 +140,7 @@ def decode_postable_alerts(body: bytes, now: float, resolve_timeout: float) -> I
         return IntakeBatch([], [])
     if not isinstance(items, list):
         raise _decode_error(
-            f"json: cannot unmarshal {_go_type(items)} into Go value of type models.PostableAlerts"
+            f"json: cannot unmarshal {go_type(items)} into Go value of type models.PostableAlerts"
         )
 
     # Phase 1: types and timestamps, for the whole request.
@@ -143,7 +150,7 @@ def decode_postable_alerts(body: bytes, now: float, resolve_timeout: float) -> I
     for item in items:
         if not isinstance(item, dict):
             raise _decode_error(
-                f"json: cannot unmarshal {_go_type(item)} into Go value of type {_GO_ALERT}"
+                f"json: cannot unmarshal {go_type(item)} into Go value of type {_GO_ALERT}"
             )
         labels = _check_string_map(item.get("labels"), "Alert.labels")
         annotations = _check_string_map(item.get("annotations"), ".annotations")
@@ -152,7 +159,7 @@ def decode_postable_alerts(body: bytes, now: float, resolve_timeout: float) -> I
         generator_url = item.get("generatorURL")
         if generator_url is not None and not isinstance(generator_url, str):
             raise _decode_error(
-                f"json: cannot unmarshal {_go_type(generator_url)} into Go struct field "
+                f"json: cannot unmarshal {go_type(generator_url)} into Go struct field "
                 "PostableAlert.generatorURL of type strfmt.URI"
             )
         decoded.append((labels, annotations, starts_at, ends_at, generator_url))

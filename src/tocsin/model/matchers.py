@@ -27,6 +27,7 @@ __all__ = [
     "Matcher",
     "MatcherError",
     "compile_matcher_regex",
+    "matcher_sort_key",
     "matchers_match",
     "new_matcher",
     "parse_matcher",
@@ -136,6 +137,20 @@ def _escape(value: str) -> str:
 def new_matcher(name: str, type: MatchType | str, value: str) -> Matcher:
     """Alertmanager's ``labels.NewMatcher``: a matcher with its regex compiled."""
     return Matcher(name, MatchType(type), value)
+
+
+_TYPE_ORDER = {
+    MatchType.EQUAL: 0,
+    MatchType.NOT_EQUAL: 1,
+    MatchType.REGEX: 2,
+    MatchType.NOT_REGEX: 3,
+}
+
+
+def matcher_sort_key(matcher: Matcher) -> tuple[str, str, int]:
+    """Alertmanager's matcher order: by name, then value, then type (``=``, ``!=``, ``=~``,
+    ``!~``), as its routes and config dumps sort them."""
+    return (matcher.name, matcher.value, _TYPE_ORDER[matcher.type])
 
 
 def matchers_match(matchers: Sequence[Matcher], labels: Mapping[str, str]) -> bool:

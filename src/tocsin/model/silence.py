@@ -13,7 +13,7 @@ import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from tocsin.model.matchers import Matcher, MatchType
+from tocsin.model.matchers import Matcher, MatchType, matchers_match
 
 __all__ = [
     "Silence",
@@ -52,7 +52,7 @@ class Silence:
 
     def matches(self, labels: Mapping[str, str]) -> bool:
         """Whether every matcher matches (an absent label is the empty string)."""
-        return all(m.matches(labels.get(m.name, "")) for m in self.matchers)
+        return matchers_match(self.matchers, labels)
 
     def has_matcher(self, matcher: Matcher) -> bool:
         """Whether one of the silence's matchers is exactly ``matcher``."""

@@ -11,17 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from tocsin.model import Matcher
+from tocsin.model import Matcher, matcher_sort_key
 from tocsin.model.goquote import go_quote
 
 __all__ = ["group_key", "group_labels", "route_key_part"]
 
-_TYPE_ORDER = {"=": 0, "!=": 1, "=~": 2, "!~": 3}
-
 
 def route_key_part(matchers: Sequence[Matcher]) -> str:
     """One route's own part of its key: its matchers, sorted as Alertmanager sorts them."""
-    ordered = sorted(matchers, key=lambda m: (m.name, m.value, _TYPE_ORDER[m.type.value]))
+    ordered = sorted(matchers, key=matcher_sort_key)
     return "{" + ",".join(str(m) for m in ordered) + "}"
 
 

@@ -16,17 +16,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from tocsin.model import Alert, Matcher, MatchType, new_matcher
+from tocsin.model import Alert, Matcher, MatchType, matchers_match, new_matcher
 from tocsin.pipeline.muting import MuteReason
 
 if TYPE_CHECKING:
     from tocsin.config import InhibitRule
 
 __all__ = ["InhibitionIndex", "InhibitionRule", "build_inhibition_rules"]
-
-
-def _all_match(matchers: Sequence[Matcher], labels: Mapping[str, str]) -> bool:
-    return all(m.matches(labels.get(m.name, "")) for m in matchers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,20 +78,20 @@ class InhibitionIndex:
             labels = alert.labels
             for index in self._rules:
                 rule = index.rule
-                if _all_match(rule.source, labels):
-                    both = _all_match(rule.target, labels)
+                if matchers_match(rule.source, labels):
+                    both = matchers_match(rule.target, labels)
                     index.sources.setdefault(rule.key(labels), []).append((alert.fingerprint, both))
 
     def inhibited_by(self, labels: Mapping[str, str]) -> list[str]:
         """The fingerprint of an alert that inhibits an alert with ``labels`` (or none)."""
         for index in self._rules:
             rule = index.rule
-            if not index.sources or not _all_match(rule.target, labels):
+            if not index.sources or not matchers_match(rule.target, labels):
                 continue
             candidates = index.sources.get(rule.key(labels))
             if not candidates:
                 continue
-            exclude_both = _all_match(rule.source, labels)
+            exclude_both = matchers_match(rule.source, labels)
             found = [fp for fp, both in candidates if not (exclude_both and both)]
             if found:
                 return [min(found)]

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from tocsin.model import Matcher, MatchType, new_matcher
+from tocsin.model import Matcher, MatchType, matchers_match, new_matcher
 from tocsin.pipeline.grouping import route_key_part
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ class RouteNode:
     active_time_intervals: list[str] = field(default_factory=list)
 
     def matches(self, labels: Mapping[str, str]) -> bool:
-        return all(m.matches(labels.get(m.name, "")) for m in self.matchers)
+        return matchers_match(self.matchers, labels)
 
     def match(self, labels: Mapping[str, str]) -> list[RouteNode]:
         """The deepest matching routes for ``labels``, in tree order."""

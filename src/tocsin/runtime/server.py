@@ -135,6 +135,7 @@ class Server:
         db = Database.open(
             DatabaseOptions(self.options.url, sqlite_synchronous=self.options.sqlite_synchronous)
         )
+        db.writer.on_batch = self.metrics.store_commits.observe
         self.ctx.store_backend = db.dialect
         self._db = db
         return db

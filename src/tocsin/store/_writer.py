@@ -17,7 +17,7 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
@@ -35,8 +35,11 @@ _PIPE_SIZE = 1 << 20
 class _Process:
     """One writer process and the pipes to it."""
 
-    def __init__(self, settings: bytes, pass_fds: Sequence[int]) -> None:
+    def __init__(
+        self, settings: bytes, pass_fds: Sequence[int], on_batch: Callable[[int], None]
+    ) -> None:
         self.pending: dict[int, asyncio.Future[Any]] = {}
+        self._on_batch = on_batch
         self.alive = True
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tocsin.store._writer_process"],
@@ -121,6 +124,7 @@ class _Process:
                 break
             results = orjson.loads(bytes(buf[header : header + size]))
             del buf[: header + size]
+            self._on_batch(len(results))
             self._settle(results)
 
     def _settle(self, results: list[list[Any]]) -> None:
@@ -181,7 +185,16 @@ class Writer:
         self._pass_fds = tuple(pass_fds)
         self._ids = itertools.count(1)
         self._closed = False
-        self._process = _Process(self._settings, self._pass_fds)
+        self.on_batch: Callable[[int], None] | None = None
+        """Told how many writes each commit carried (for the group-commit metric)."""
+        self._process = self._start()
+
+    def _start(self) -> _Process:
+        return _Process(self._settings, self._pass_fds, self._batch_committed)
+
+    def _batch_committed(self, size: int) -> None:
+        if self.on_batch is not None:
+            self.on_batch(size)
 
     async def submit(self, op: str, args: Any) -> Any:
         """Run operation ``op`` with ``args``; returns its result once committed."""
@@ -191,7 +204,7 @@ class Writer:
         if not process.alive:
             log.warning("starting a new database writer process")
             process.close()
-            process = self._process = _Process(self._settings, self._pass_fds)
+            process = self._process = self._start()
         request_id = next(self._ids)
         payload = orjson.dumps([op, args])
         loop = asyncio.get_running_loop()

@@ -11,6 +11,7 @@ background by ``compact``.
 from __future__ import annotations
 
 import asyncio
+import operator
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Any
@@ -19,6 +20,7 @@ import orjson
 from sqlalchemy import Connection, select
 
 from tocsin.model import Alert, merge_alert
+from tocsin.store._alert_ops import ALERT_COLUMNS
 from tocsin.store._schema import alerts as alerts_table
 from tocsin.store.database import Database
 
@@ -39,6 +41,9 @@ class PutResult:
         self.refreshed = refreshed
 
 
+_columns_of = operator.attrgetter(*ALERT_COLUMNS)  # Alert attributes are named as columns
+
+
 def _flat_rows(alerts: Sequence[Alert]) -> list[object]:
     """The column values of the alerts, row after row, in ``ALERT_COLUMNS`` order.
 
@@ -47,19 +52,8 @@ def _flat_rows(alerts: Sequence[Alert]) -> list[object]:
     """
     out: list[object] = []
     extend = out.extend
-    for a in alerts:
-        extend(
-            (
-                a.fingerprint,
-                a.labels,
-                a.annotations,
-                a.generator_url,
-                a.starts_at,
-                a.ends_at,
-                a.updated_at,
-                a.timeout,
-            )
-        )
+    for alert in alerts:
+        extend(_columns_of(alert))
     return out
 
 
