@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ import httpx
 
 from .binaries import require_binary
 from .ports import free_port
+from .processes import stop_process, wait_http_ready
 
 __all__ = [
     "ALERTMANAGER_BINARY",
@@ -69,43 +69,18 @@ class AlertmanagerProcess:
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=_STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=_STOP_TIMEOUT_S)
+    stop_process(proc, timeout=_STOP_TIMEOUT_S)
 
 
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(errors="replace")
-    except OSError:
-        return ""
-
-
-def _wait_ready(proc: subprocess.Popen[bytes], url: str, stderr_path: Path) -> None:
-    """Return once ``/-/ready`` answers 200; raise if the process dies or time runs out."""
-    deadline = time.monotonic() + _READY_TIMEOUT_S
-    with httpx.Client(timeout=1.0, trust_env=False) as client:
-        while True:
-            code = proc.poll()
-            if code is not None:
-                raise AlertmanagerError(
-                    f"{ALERTMANAGER_BINARY} exited with status {code} before it was ready; "
-                    f"stderr:\n{_read(stderr_path)}"
-                )
-            with contextlib.suppress(httpx.HTTPError):
-                if client.get(f"{url}/-/ready").status_code == 200:
-                    return
-            if time.monotonic() > deadline:
-                raise AlertmanagerError(
-                    f"{ALERTMANAGER_BINARY} was not ready after {_READY_TIMEOUT_S:.0f} s; "
-                    f"stderr:\n{_read(stderr_path)}"
-                )
-            time.sleep(0.05)
+def _wait_ready(proc: subprocess.Popen[bytes], url: str, log_path: Path) -> None:
+    wait_http_ready(
+        proc,
+        f"{url}/-/ready",
+        log_path,
+        name=ALERTMANAGER_BINARY,
+        error=AlertmanagerError,
+        timeout=_READY_TIMEOUT_S,
+    )
 
 
 @contextlib.contextmanager

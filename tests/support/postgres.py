@@ -34,6 +34,7 @@ import psycopg
 import pytest
 
 from .ports import free_port
+from .processes import stop_process
 
 __all__ = ["PG_BIN", "PostgresCluster", "PostgresError", "postgres_cluster", "running_postgres"]
 
@@ -139,14 +140,7 @@ def _initdb(workdir: Path) -> Path:
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
     """Fast shutdown by PID (SIGINT), then SIGKILL if it takes too long."""
-    if proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=_STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=_STOP_TIMEOUT_S)
+    stop_process(proc, signal.SIGINT, _STOP_TIMEOUT_S)
 
 
 def _wait_ready(proc: subprocess.Popen[bytes], port: int, log_path: Path) -> None:

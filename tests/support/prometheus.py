@@ -21,7 +21,6 @@ import contextlib
 import subprocess
 import tempfile
 import threading
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -34,6 +33,7 @@ import yaml
 
 from .binaries import require_binary
 from .ports import free_port
+from .processes import read_log, stop_process, wait_http_ready
 
 __all__ = [
     "PROMETHEUS_BINARY",
@@ -153,7 +153,7 @@ class PrometheusProcess:
     log_path: Path
 
     def log(self) -> str:
-        return _read(self.log_path)
+        return read_log(self.log_path)
 
     def client(self, timeout: float = 10.0) -> httpx.Client:
         """An HTTP client for this instance; ignores proxy settings from the environment."""
@@ -166,43 +166,18 @@ def generator_url(prometheus_url: str, expr: str) -> str:
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=_STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=_STOP_TIMEOUT_S)
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(errors="replace")
-    except OSError:
-        return ""
+    stop_process(proc, timeout=_STOP_TIMEOUT_S)
 
 
 def _wait_ready(proc: subprocess.Popen[bytes], url: str, log_path: Path) -> None:
-    """Return once ``/-/ready`` answers 200; raise if the process dies or time runs out."""
-    deadline = time.monotonic() + _READY_TIMEOUT_S
-    with httpx.Client(timeout=1.0, trust_env=False) as client:
-        while True:
-            code = proc.poll()
-            if code is not None:
-                raise PrometheusError(
-                    f"{PROMETHEUS_BINARY} exited with status {code} before it was ready; "
-                    f"log:\n{_read(log_path)}"
-                )
-            with contextlib.suppress(httpx.HTTPError):
-                if client.get(f"{url}/-/ready").status_code == 200:
-                    return
-            if time.monotonic() > deadline:
-                raise PrometheusError(
-                    f"{PROMETHEUS_BINARY} was not ready after {_READY_TIMEOUT_S:.0f} s; "
-                    f"log:\n{_read(log_path)}"
-                )
-            time.sleep(0.05)
+    wait_http_ready(
+        proc,
+        f"{url}/-/ready",
+        log_path,
+        name=PROMETHEUS_BINARY,
+        error=PrometheusError,
+        timeout=_READY_TIMEOUT_S,
+    )
 
 
 def prometheus_config(
