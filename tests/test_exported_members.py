@@ -11,6 +11,7 @@ PUBLIC = {
         "LABEL_NAME_RE",
         "Alert",
         "Clock",
+        "CompiledRegex",
         "FakeClock",
         "Labels",
         "MatchType",

@@ -8,13 +8,13 @@ regexes (:func:`tocsin.model.compile_matcher_regex`: RE2 syntax, anchored ``^(?:
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer
 
 from tocsin.config._types import _scalar_text, fail, is_label_name
 from tocsin.model import (
+    CompiledRegex,
     Matcher,
     MatcherError,
     compile_matcher_regex,
@@ -25,7 +25,7 @@ from tocsin.model import (
 __all__ = ["AnchoredRegex", "MatchRegexps", "MatcherList", "compile_anchored"]
 
 
-def compile_anchored(text: str) -> re.Pattern[str]:
+def compile_anchored(text: str) -> CompiledRegex:
     """Compile ``^(?:text)$`` as RE2 would; ``ValueError`` with Go's message."""
     try:
         return compile_matcher_regex(text)

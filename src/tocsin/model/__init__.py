@@ -10,6 +10,7 @@ from tocsin.model.labels import (
     is_valid_label_name,
 )
 from tocsin.model.matchers import (
+    CompiledRegex,
     Matcher,
     MatcherError,
     MatchType,
@@ -33,6 +34,7 @@ __all__ = [
     "LABEL_NAME_RE",
     "Alert",
     "Clock",
+    "CompiledRegex",
     "FakeClock",
     "Labels",
     "MatchType",

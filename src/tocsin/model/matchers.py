@@ -19,10 +19,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any, Protocol
+
+import re2
 
 from tocsin.model._re2 import Re2Error, translate_re2
 
 __all__ = [
+    "CompiledRegex",
     "MatchType",
     "Matcher",
     "MatcherError",
@@ -51,23 +55,39 @@ class MatcherError(ValueError):
     """A matcher that cannot be parsed or compiled; the message is Alertmanager's."""
 
 
+class CompiledRegex(Protocol):
+    """A compiled, anchored matcher regex: ``match(text)`` is a match or ``None``."""
+
+    def match(self, text: str) -> object | None: ...
+
+
 @lru_cache(maxsize=4096)
-def compile_matcher_regex(value: str) -> re.Pattern[str]:
+def compile_matcher_regex(value: str) -> CompiledRegex:
     """Compile a Go RE2 regex anchored as Alertmanager does (``^(?:value)$``).
 
     Use ``.match(text)`` on the result. Raises :class:`MatcherError` with Go's message
     when RE2 rejects the regex. Results are cached.
+
+    The expression is checked by translating it as Go parses it (for Go's exact error
+    messages), then compiled by RE2 itself, whose matching takes linear time: a hostile
+    ``filter`` or silence regex cannot stall the server by backtracking.
     """
+    anchored = "^(?:" + value + ")$"
     try:
-        translated = translate_re2("^(?:" + value + ")$")
+        translated = translate_re2(anchored)
     except Re2Error as exc:
         raise MatcherError(str(exc)) from None
     try:
-        return re.compile(translated)
-    except re.error as exc:  # a construct RE2 accepts that tocsin cannot translate
+        re.compile(translated)
+    except re.error as exc:  # a construct RE2 accepts that the check cannot translate
         raise MatcherError(
             f"error parsing regexp: unsupported by tocsin: `{value}` ({exc})"
         ) from None
+    try:
+        compiled: CompiledRegex = re2.compile(anchored)
+    except re2.error as exc:
+        raise MatcherError(f"error parsing regexp: {exc}: `{value}`") from None
+    return compiled
 
 
 # Go's strings.TrimSpace trims Unicode white space.
@@ -88,7 +108,9 @@ class Matcher:
     name: str
     type: MatchType
     value: str
-    _pattern: re.Pattern[str] | None = field(
+    # ``Any``, not ``CompiledRegex``: a Protocol cannot be checked by the config models'
+    # validators, which see this dataclass.
+    _pattern: Any = field(
         default=None, init=False, repr=False, compare=False, hash=False
     )
 
