@@ -56,9 +56,9 @@ def append_alerts(conn: Connection, flat: list[Any]) -> list[list[Any]]:
     """
     # A new list: a batch that fails is replayed with the same arguments.
     dumps = orjson.dumps
-    flat = [
-        dumps(value).decode() if i % _WIDTH in (1, 2) else value for i, value in enumerate(flat)
-    ]
+    flat = list(flat)
+    flat[1::_WIDTH] = [dumps(labels).decode() for labels in flat[1::_WIDTH]]
+    flat[2::_WIDTH] = [dumps(annotations).decode() for annotations in flat[2::_WIDTH]]
     mark = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
     step = _CHUNK * _WIDTH
     out: list[list[Any]] = []
