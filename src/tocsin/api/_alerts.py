@@ -28,12 +28,14 @@ from tocsin.store import StoreError
 
 __all__ = [
     "accept_alerts",
+    "alert_filters",
     "bad_media_type",
     "get_alerts",
     "not_ready",
     "post_alerts",
     "post_alerts_asgi",
     "query_bool",
+    "receiver_filter",
 ]
 
 # go-openapi's swag.ConvertBool: these (any case) are true, anything else false.
@@ -97,6 +99,8 @@ async def accept_alerts(
             return 500, orjson.dumps(f"failed to store alerts: {exc}") + b"\n", "application/json"
         metrics.alerts_written.inc(result.written)
         metrics.alerts_refreshed.inc(result.refreshed)
+        if ctx.on_alerts is not None:
+            ctx.on_alerts(result.changed, result.refreshed_fingerprints, now)
     metrics.intake_latency.observe(time.perf_counter() - started)
     if batch.errors:
         return 400, orjson.dumps(batch.error_message) + b"\n", "application/json"
@@ -138,8 +142,18 @@ async def post_alerts_asgi(scope: Scope, receive: Receive, send: Send, ctx: ApiC
     await send({"type": "http.response.body", "body": answer})
 
 
-def _parse_filters(request: Request) -> list[Matcher]:
-    return [parse_matcher(text) for text in request.query_params.getlist("filter")]
+def alert_filters(
+    request: Request,
+) -> tuple[list[Matcher], Callable[[list[str]], bool]] | Response:
+    """The ``filter`` matchers and the ``receiver`` test of a listing, or its 400 answer."""
+    try:
+        matchers = [parse_matcher(text) for text in request.query_params.getlist("filter")]
+    except MatcherError as exc:
+        return text_error(400, str(exc))
+    receiver_ok = receiver_filter(request)
+    if isinstance(receiver_ok, Response):
+        return receiver_ok
+    return matchers, receiver_ok
 
 
 def gettable_alert(
@@ -169,7 +183,7 @@ def gettable_alert(
     return out
 
 
-def _receiver_filter(request: Request) -> Callable[[list[str]], bool] | Response:
+def receiver_filter(request: Request) -> Callable[[list[str]], bool] | Response:
     text = request.query_params.get("receiver")
     if not text:
         return lambda _names: True
@@ -184,13 +198,10 @@ async def get_alerts(request: Request, ctx: ApiContext) -> Response:
     """List alerts that are not resolved, filtered as Alertmanager filters them."""
     if not ctx.ready or ctx.alerts is None:
         return not_ready()
-    try:
-        matchers = _parse_filters(request)
-    except MatcherError as exc:
-        return text_error(400, str(exc))
-    receiver_ok = _receiver_filter(request)
-    if isinstance(receiver_ok, Response):
-        return receiver_ok
+    filters = alert_filters(request)
+    if isinstance(filters, Response):
+        return filters
+    matchers, receiver_ok = filters
     show_active = query_bool(request, "active")
     show_silenced = query_bool(request, "silenced")
     show_inhibited = query_bool(request, "inhibited")

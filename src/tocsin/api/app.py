@@ -13,6 +13,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tocsin.api._alerts import get_alerts, post_alerts, post_alerts_asgi
+from tocsin.api._groups import get_alert_groups
 from tocsin.api._responses import swagger_error, text_error
 from tocsin.api._silences import delete_silence, get_silence, get_silences, post_silences
 from tocsin.api._status import get_receivers, get_status, get_tocsin_status
@@ -98,6 +99,7 @@ def create_app(ctx: ApiContext) -> ASGIApp:
     routes = [
         Route("/api/v2/alerts", _bind(post_alerts, ctx), methods=["POST"]),
         Route("/api/v2/alerts", _bind(get_alerts, ctx), methods=["GET"]),
+        Route("/api/v2/alerts/groups", _bind(get_alert_groups, ctx), methods=["GET"]),
         Route("/api/v2/silences", _bind(post_silences, ctx), methods=["POST"]),
         Route("/api/v2/silences", _bind(get_silences, ctx), methods=["GET"]),
         Route("/api/v2/silence/{silence_id}", _bind(get_silence, ctx), methods=["GET"]),

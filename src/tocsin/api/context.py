@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from tocsin.api.metrics import Metrics
-from tocsin.model import Clock
-from tocsin.pipeline import InhibitionRule, Silencer
+from tocsin.model import Alert, Clock
+from tocsin.pipeline import AggregationGroup, InhibitionRule, Silencer
 from tocsin.store import AlertStore, SilenceStore
 
 __all__ = ["ApiContext", "ConfigView"]
@@ -42,4 +42,7 @@ class ApiContext:
     silences: SilenceStore | None = None
     silencer: Silencer | None = None
     ready: bool = False
+    # The dispatcher: told about committed alerts, and asked for its aggregation groups.
+    on_alerts: Callable[[Sequence[Alert], Sequence[str], float], None] | None = None
+    groups: Callable[[], Iterable[AggregationGroup]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)

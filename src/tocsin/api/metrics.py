@@ -85,6 +85,44 @@ class Metrics:
             ["integration"],
             registry=r,
         )
+        self.groups = Gauge(
+            "tocsin_aggregation_groups",
+            "Aggregation groups held by the dispatcher.",
+            registry=r,
+        )
+        self.flushes = Counter(
+            "tocsin_group_flushes_total",
+            "Group flushes (ticks) run by the dispatcher.",
+            registry=r,
+        )
+        self.alerts_muted = Counter(
+            "tocsin_alerts_suppressed_total",
+            "Alerts left out of a flush by inhibition, time intervals or silences.",
+            registry=r,
+        )
+        self.notifications = Counter(
+            "tocsin_notifications_total",
+            "Notification delivery attempts, by integration and outcome.",
+            ["integration", "outcome"],
+            registry=r,
+        )
+        self.notification_latency = Histogram(
+            "tocsin_notification_latency_seconds",
+            "Time from a flush to the delivery of its notification.",
+            ["integration"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+            registry=r,
+        )
+        self.outbox = Gauge(
+            "tocsin_outbox_pending",
+            "Notifications stored in the outbox and not yet delivered.",
+            registry=r,
+        )
+        self.lease_held = Gauge(
+            "tocsin_dispatch_lease_held",
+            "Whether this server holds the dispatch lease and sends notifications (1).",
+            registry=r,
+        )
         self.ready = Gauge(
             "tocsin_ready",
             "Whether stored state is loaded and the server is ready (1) or not (0).",

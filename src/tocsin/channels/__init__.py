@@ -1,6 +1,16 @@
 """Integrations that deliver notifications, one folder each, behind one protocol."""
 
 from tocsin.channels.base import Channel, DeliveryError, Message
+from tocsin.channels.http_client import build_http_client
 from tocsin.channels.log import LogChannel
+from tocsin.channels.webhook import WebhookChannel, webhook_target
 
-__all__ = ["Channel", "DeliveryError", "LogChannel", "Message"]
+__all__ = [
+    "Channel",
+    "DeliveryError",
+    "LogChannel",
+    "Message",
+    "WebhookChannel",
+    "build_http_client",
+    "webhook_target",
+]

@@ -5,9 +5,11 @@ from __future__ import annotations
 import typer
 
 from tocsin import __version__
+from tocsin.cli._alerts import alerts_app
 from tocsin.cli._check import check_config
 from tocsin.cli._routes import routes_app
 from tocsin.cli._serve import serve
+from tocsin.cli._silences import silences_app
 
 __all__ = ["app", "main"]
 
@@ -21,6 +23,8 @@ app = typer.Typer(
 app.command("serve")(serve)
 app.command("check-config")(check_config)
 app.add_typer(routes_app, name="routes")
+app.add_typer(alerts_app, name="alerts")
+app.add_typer(silences_app, name="silences")
 
 
 @app.command("version")

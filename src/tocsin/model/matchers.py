@@ -110,9 +110,7 @@ class Matcher:
     value: str
     # ``Any``, not ``CompiledRegex``: a Protocol cannot be checked by the config models'
     # validators, which see this dataclass.
-    _pattern: Any = field(
-        default=None, init=False, repr=False, compare=False, hash=False
-    )
+    _pattern: Any = field(default=None, init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if self.type in _REGEX_TYPES:

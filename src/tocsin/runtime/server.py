@@ -26,7 +26,15 @@ from tocsin.api import ApiContext, ConfigView, Metrics, create_app
 from tocsin.config import Config, ConfigError, alertmanager_yaml, load_config, redacted_dict
 from tocsin.model import Clock
 from tocsin.pipeline import Silencer, build_inhibition_rules, build_routes
-from tocsin.store import AlertStore, Database, DatabaseOptions, SilenceStore, sqlite_url_for
+from tocsin.runtime.dispatch import Dispatcher, DispatchOptions
+from tocsin.store import (
+    AlertStore,
+    Database,
+    DatabaseOptions,
+    DispatchStore,
+    SilenceStore,
+    sqlite_url_for,
+)
 
 __all__ = ["ListenError", "ServeOptions", "Server", "config_view"]
 
@@ -82,9 +90,12 @@ class Server:
         self._db: Database | None = None
         self._socket: socket.socket | None = None
         self._uvicorn: uvicorn.Server | None = None
+        self.dispatcher: Dispatcher | None = None
+        self._dispatch_task: asyncio.Task[None] | None = None
         self.config = self._load_config()
         self._note_config_loaded(self.config)
         external = options.external_url or f"http://{options.host}:{options.port}"
+        self.external_url = external
         self.ctx = ApiContext(
             clock=clock,
             metrics=self.metrics,
@@ -127,6 +138,8 @@ class Server:
                 raise
             self.config = config
             self.ctx.config = view
+            if self.dispatcher is not None:
+                self.dispatcher.reload(config)
             self._note_config_loaded(config)
             log.info("configuration reloaded from %s", self.options.config_path)
 
@@ -150,9 +163,24 @@ class Server:
         # let it run less often, since the intake path creates no reference cycles.
         gc.freeze()
         gc.set_threshold(50_000, 20, 20)
+        silencer = Silencer(silences)
+        dispatcher = Dispatcher(
+            self.config,
+            clock=self.clock,
+            metrics=self.metrics,
+            store=DispatchStore(db),
+            alerts=store,
+            silencer=silencer,
+            options=DispatchOptions(external_url=self.external_url),
+        )
+        await dispatcher.restore()
+        self.dispatcher = dispatcher
         self.ctx.alerts = store
         self.ctx.silences = silences
-        self.ctx.silencer = Silencer(silences)
+        self.ctx.silencer = silencer
+        self.ctx.on_alerts = dispatcher.on_alerts
+        self.ctx.groups = lambda: dispatcher.table
+        self._dispatch_task = asyncio.create_task(dispatcher.run())
         self.ctx.ready = True
         log.info("ready: %d stored alerts and %d silences loaded", count, silence_count)
 
@@ -234,6 +262,10 @@ class Server:
             await web
         finally:
             self._stopping.set()
+            if self.dispatcher is not None and self._dispatch_task is not None:
+                self.dispatcher.stop()
+                with contextlib.suppress(Exception):
+                    await self._dispatch_task
             await housekeeping
             if self.ctx.alerts is not None:
                 with contextlib.suppress(Exception):

@@ -20,7 +20,11 @@ Operation = Callable[[Connection, Any], Any]
 F = TypeVar("F", bound=Operation)
 
 OPERATIONS: dict[str, Operation] = {}
-OPERATION_MODULES = ("tocsin.store._alert_ops", "tocsin.store._silence_ops")
+OPERATION_MODULES = (
+    "tocsin.store._alert_ops",
+    "tocsin.store._silence_ops",
+    "tocsin.store._dispatch_ops",
+)
 
 
 def operation(name: str) -> Callable[[F], F]:

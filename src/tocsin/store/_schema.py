@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Boolean, Column, Float, Integer, MetaData, String, Table, Text
 
-__all__ = ["alerts", "meta", "metadata", "silences"]
+__all__ = ["alerts", "deliveries", "groups", "lease", "meta", "metadata", "nflog", "silences"]
 
 metadata = MetaData()
 
@@ -50,4 +50,55 @@ silences = Table(
     Column("updated_at", Float, nullable=False),
     Column("created_by", Text, nullable=False),  # JSON string literal (NUL-safe)
     Column("comment", Text, nullable=False),  # JSON string literal (NUL-safe)
+)
+
+# Aggregation groups whose schedule must survive a restart (see tocsin.runtime.dispatch).
+groups = Table(
+    "groups",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("group_key", Text, nullable=False),
+    Column("receiver", Text, nullable=False),
+    Column("labels", Text, nullable=False),  # JSON object
+    Column("created_at", Float, nullable=False),
+    Column("first_flush_at", Float, nullable=True),
+    Column("cutoff", Float, nullable=True),
+)
+
+# The notification log: per group key, receiver and integration, the last delivery.
+nflog = Table(
+    "nflog",
+    metadata,
+    Column("group_key", Text, primary_key=True),
+    Column("receiver", Text, primary_key=True),
+    Column("integration", String(64), primary_key=True),
+    Column("idx", Integer, primary_key=True),
+    Column("firing", Text, nullable=False),  # JSON list of fingerprints
+    Column("resolved", Text, nullable=False),
+    Column("sent_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("extra", Text, nullable=False),  # JSON object: channel state
+)
+
+# The outbox: notifications decided by a flush and not yet delivered.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("group_id", Text, nullable=False),
+    Column("body", Text, nullable=False),  # JSON: the delivery (key, labels, alerts, sets)
+    Column("flushed_at", Float, nullable=False),
+    Column("claimed_by", Text, nullable=True),
+    Column("claimed_until", Float, nullable=True),
+)
+
+# Who does the timed work (flushes, sends) when several servers share a database.
+lease = Table(
+    "lease",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", Text, nullable=False),
+    Column("expires_at", Float, nullable=False),
 )

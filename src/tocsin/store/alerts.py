@@ -32,13 +32,21 @@ _LOAD_CHUNK = 10_000
 
 
 class PutResult:
-    """What a ``put`` did: how many alerts were written and how many only refreshed."""
+    """What a ``put`` did: the alerts written, and the fingerprints only refreshed."""
 
-    __slots__ = ("refreshed", "written")
+    __slots__ = ("changed", "refreshed_fingerprints")
 
-    def __init__(self, written: int, refreshed: int) -> None:
-        self.written = written
-        self.refreshed = refreshed
+    def __init__(self, changed: list[Alert], refreshed: list[str]) -> None:
+        self.changed = changed
+        self.refreshed_fingerprints = refreshed
+
+    @property
+    def written(self) -> int:
+        return len(self.changed)
+
+    @property
+    def refreshed(self) -> int:
+        return len(self.refreshed_fingerprints)
 
 
 _columns_of = operator.attrgetter(*ALERT_COLUMNS)  # Alert attributes are named as columns
@@ -66,6 +74,12 @@ class AlertStore:
         self._versions: dict[str, int] = {}  # fingerprint -> newest stored version
         self._superseded: list[int] = []  # stored versions no longer anybody's newest
         self._refresh: set[str] = set()  # fingerprints whose new endsAt is not stored yet
+        self.last_alive: float | None = None  # the last sign of life before this start
+
+    def reload(self, now: float) -> int:
+        """Read the stored alerts again (another server wrote them); blocking."""
+        self._refresh.clear()
+        return self.load(now, 0.0)
 
     # -- start-up -------------------------------------------------------------------------
 
@@ -106,6 +120,7 @@ class AlertStore:
             if was_firing and alert.ends_at <= ready_at:
                 loaded[fp] = replace(alert, ends_at=extended_until)
                 self._refresh.add(fp)
+        self.last_alive = last_alive
         self._alerts = loaded
         self._versions = versions
         self._superseded = superseded
@@ -133,7 +148,7 @@ class AlertStore:
         current = self._alerts
         changed: dict[str, Alert] = {}
         previous: dict[str, Alert | None] = {}
-        refreshed = 0
+        refreshed: list[str] = []
         for alert in posted:
             fp = alert.fingerprint
             old = changed.get(fp) or current.get(fp)
@@ -147,19 +162,20 @@ class AlertStore:
             ):
                 current[fp] = new
                 self._refresh.add(fp)
-                refreshed += 1
+                refreshed.append(fp)
                 continue
             if fp not in previous:
                 previous[fp] = current.get(fp)
             changed[fp] = new
         if not changed:
-            return PutResult(0, refreshed)
+            return PutResult([], refreshed)
         # Visible at once (the order of concurrent posts is the order of commits); undone
         # if the commit fails.
+        written = list(changed.values())
         for fp, alert in changed.items():
             current[fp] = alert
         try:
-            await self._append(list(changed.values()))
+            await self._append(written)
         except BaseException:
             for fp, old_alert in previous.items():
                 if current.get(fp) is changed[fp]:
@@ -168,7 +184,7 @@ class AlertStore:
                     else:
                         current[fp] = old_alert
             raise
-        return PutResult(len(changed), refreshed)
+        return PutResult(written, refreshed)
 
     async def _append(self, alerts: list[Alert]) -> None:
         stored: list[list[Any]] = await self._db.write("alerts.append", _flat_rows(alerts))

@@ -19,7 +19,7 @@ from typing import Any
 from tocsin.model import Alert
 from tocsin.model.times import format_nanos
 
-__all__ = ["GO_ZERO_TIME", "quote_meta", "sort_alerts", "webhook_payload"]
+__all__ = ["GO_ZERO_TIME", "compare_label_sets", "quote_meta", "sort_alerts", "webhook_payload"]
 
 GO_ZERO_TIME = "0001-01-01T00:00:00Z"
 _SPECIAL = re.compile(r"([\\.+*?()|\[\]{}^$])")
@@ -30,7 +30,8 @@ def quote_meta(text: str) -> str:
     return _SPECIAL.sub(r"\\\1", text)
 
 
-def _labels_before(a: Mapping[str, str], b: Mapping[str, str]) -> int:
+def compare_label_sets(a: Mapping[str, str], b: Mapping[str, str]) -> int:
+    """Go's ``LabelSet.Before`` as a comparison: fewer labels first, then by name/value."""
     if len(a) != len(b):
         return -1 if len(a) < len(b) else 1
     for name in sorted([*a, *b]):
@@ -54,7 +55,7 @@ def _compare(x: Alert, y: Alert) -> int:
             return -1
         if xv != yv:
             return -1 if xv < yv else 1
-    return _labels_before(x.labels, y.labels)
+    return compare_label_sets(x.labels, y.labels)
 
 
 def sort_alerts(alerts: Sequence[Alert]) -> list[Alert]:

@@ -1,0 +1,113 @@
+"""The ``webhook`` channel: POSTs Alertmanager's version 4 payload to the configured URL.
+
+The request carries ``Content-Type: application/json``, ``User-Agent: tocsin/<version>``
+and ``Idempotency-Key`` (the same on every retry of a delivery), with the authentication,
+TLS and proxy settings of the config's ``http_config``.
+
+The outcome is judged as Alertmanager 0.25 judges it: any 2xx is delivered; a 5xx, a
+connection error or a timeout may succeed on a retry; any other status (4xx, or a 3xx when
+redirects are not followed) will not. The URL is a secret: no message shows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import orjson
+
+from tocsin.channels.base import DeliveryError, Message
+from tocsin.channels.http_client import (
+    USER_AGENT,
+    build_http_client,
+    secret_values,
+    send_request,
+)
+from tocsin.channels.webhook.payload import webhook_payload
+from tocsin.config import HTTPClientConfig
+from tocsin.config.receivers import WebhookConfig
+
+__all__ = ["ClientFactory", "WebhookChannel", "webhook_target"]
+
+ClientFactory = Callable[[HTTPClientConfig | None], httpx.AsyncClient]
+"""Gives the HTTP client for an ``http_config``; its caller keeps the client's lifetime."""
+
+
+def webhook_target(config: WebhookConfig) -> str:
+    """The URL a ``webhook_configs`` entry sends to (``url_file`` is read at load)."""
+    if not config.url:
+        raise ValueError("webhook config has no URL")
+    return config.url.get_secret_value()
+
+
+class WebhookChannel:
+    """Sends notifications to one ``webhook_configs`` entry.
+
+    Without ``client_factory`` the channel builds its own client from the config's
+    ``http_config`` (``timeout``, ``base_dir`` for relative TLS files) and :meth:`aclose`
+    closes it; a client from ``client_factory`` is left to whoever made the factory.
+    Building raises ``ValueError`` when the ``http_config`` cannot be honoured.
+    """
+
+    def __init__(
+        self,
+        config: WebhookConfig,
+        external_url: str,
+        *,
+        client_factory: ClientFactory | None = None,
+        timeout: float = 10.0,
+        base_dir: Path | None = None,
+    ) -> None:
+        self._config = config
+        self._external_url = external_url
+        self._secrets = secret_values(config.http_config)
+        if client_factory is None:
+            self._client = build_http_client(
+                config.http_config, timeout=timeout, user_agent=USER_AGENT, base_dir=base_dir
+            )
+            self._owns_client = True
+        else:
+            self._client = client_factory(config.http_config)
+            self._owns_client = False
+
+    def body(self, message: Message) -> bytes:
+        """The JSON document sent for ``message``."""
+        return orjson.dumps(
+            webhook_payload(
+                receiver=message.receiver,
+                group_key=message.group_key,
+                group_labels=message.group_labels,
+                alerts=message.alerts,
+                now=message.now,
+                external_url=self._external_url,
+                max_alerts=self._config.max_alerts,
+            )
+        )
+
+    async def send(self, target: str, message: Message, idempotency_key: str) -> None:
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            "Idempotency-Key": idempotency_key,
+        }
+        answer = await send_request(
+            self._client,
+            "POST",
+            target,
+            name="webhook",
+            content=self.body(message),
+            headers=headers,
+            secrets=self._secrets,
+        )
+        if answer.status // 100 == 2:
+            return
+        detail = f": {answer.excerpt}" if answer.excerpt else ""
+        raise DeliveryError(
+            f"webhook answered {answer.status}{detail}", retryable=answer.status // 100 == 5
+        )
+
+    async def aclose(self) -> None:
+        """Close the HTTP client the channel built (not one from a factory)."""
+        if self._owns_client:
+            await self._client.aclose()

@@ -1,0 +1,668 @@
+"""The dispatcher: aggregation groups on a timer, flushes into the outbox, deliveries.
+
+Every server keeps the groups of the alerts it holds (the API lists them); only the
+holder of the dispatch lease flushes and sends. A flush is stored — group schedule, outbox
+rows, log entries — before anything is sent; a delivery is logged in the notification log
+when it succeeded. Retryable failures are tried again with Alertmanager's backoff until
+the group's next flush supersedes them; the resolved alerts of a flush leave the group
+once all its deliveries succeeded. On start-up (and when the lease is taken over) the
+groups are rebuilt from the stored alerts and group schedules, the log is read back, and
+the outbox is claimed and sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import logging
+import math
+import random
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from tocsin.api.metrics import Metrics
+from tocsin.channels import DeliveryError, Message
+from tocsin.config import Config
+from tocsin.model import Alert, Clock
+from tocsin.pipeline import (
+    AggregationGroup,
+    Delivery,
+    FlushPlan,
+    GroupTable,
+    InhibitionIndex,
+    InhibitionRule,
+    Integration,
+    Muter,
+    NotificationLog,
+    RouteNode,
+    Silencer,
+    TimeIntervalMuter,
+    build_inhibition_rules,
+    build_routes,
+    group_id,
+    group_key,
+    group_labels,
+    plan_flush,
+    receiver_integrations,
+)
+from tocsin.runtime.channels import Endpoint, build_endpoint
+from tocsin.runtime.outbox import (
+    delivery_body,
+    delivery_from_body,
+    group_row,
+    idempotency_key,
+    nflog_entry,
+    nflog_row,
+)
+from tocsin.store import AlertStore, DispatchStore, StoreError
+
+__all__ = ["DispatchOptions", "Dispatcher", "backoff_delays"]
+
+log = logging.getLogger("tocsin.dispatch")
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchOptions:
+    external_url: str
+    maintenance_interval: float = 30.0  # removing empty groups, as Alertmanager does
+    lease_ttl: float = 5.0
+    lease_renew: float = 1.0
+    max_wait: float = 0.5  # longest sleep: the clock may be moved by a test
+    concurrency: int = 64
+
+
+def backoff_delays(rng: random.Random) -> Iterator[float]:
+    """Alertmanager's retry backoff: 0.5 s × 1.5ⁿ (at most 60 s), randomised by ±50 %."""
+    interval = 0.5
+    while True:
+        yield interval * (0.5 + rng.random())
+        interval = min(interval * 1.5, 60.0)
+
+
+@dataclass(slots=True, eq=False)
+class _Flush:
+    """The deliveries of one flush still in progress, and what leaves the group after."""
+
+    group: AggregationGroup
+    resolved: dict[str, float]
+    now: float
+    outstanding: int
+    failed: bool = False
+
+
+@dataclass(slots=True, eq=False)
+class _Pending:
+    delivery: Delivery
+    flush: _Flush | None
+    delays: Iterator[float]
+    due: float = 0.0
+    cancelled: bool = False
+    attempts: int = 0
+
+
+@dataclass(slots=True)
+class _Setup:
+    """What the dispatcher derives from a loaded configuration."""
+
+    routes: RouteNode
+    integrations: dict[str, list[Integration]]
+    endpoints: dict[tuple[str, str, int], Endpoint]
+    inhibition: list[InhibitionRule] = field(default_factory=list)
+    time_muter: TimeIntervalMuter | None = None
+    route_config: object = None
+
+
+def _setup(
+    config: Config, external_url: str, factory: Callable[[Integration, str], Endpoint]
+) -> _Setup:
+    integrations = receiver_integrations(config.receivers)
+    base = config.source_path.parent if config.source_path is not None else None
+
+    def make(i: Integration) -> Endpoint:
+        if factory is build_endpoint:
+            return build_endpoint(i, external_url, base)
+        return factory(i, external_url)
+
+    endpoints = {
+        (i.receiver, i.kind, i.index): make(i) for items in integrations.values() for i in items
+    }
+    return _Setup(
+        routes=build_routes(config.route),
+        integrations=integrations,
+        endpoints=endpoints,
+        inhibition=list(build_inhibition_rules(config.inhibit_rules)),
+        time_muter=TimeIntervalMuter(config.time_interval_map),
+        route_config=config.route,
+    )
+
+
+class Dispatcher:
+    """Groups, flushes and deliveries of one server."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        clock: Clock,
+        metrics: Metrics,
+        store: DispatchStore,
+        alerts: AlertStore,
+        silencer: Silencer,
+        options: DispatchOptions,
+        rng: random.Random | None = None,
+        endpoint_factory: Callable[[Integration, str], Endpoint] = build_endpoint,
+    ) -> None:
+        self.clock = clock
+        self.metrics = metrics
+        self.store = store
+        self.alerts = alerts
+        self.silencer = silencer
+        self.options = options
+        self.rng = rng or random.Random()
+        self.holder = uuid.uuid4().hex
+        self._endpoint_factory = endpoint_factory
+        self.setup = _setup(config, options.external_url, endpoint_factory)
+        self.table = GroupTable(self.setup.routes)
+        self.nflog = NotificationLog()
+        self.holds_lease = False
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._pending: dict[int, _Pending] = {}  # outbox id -> delivery awaiting (re)send
+        self._retry_heap: list[tuple[float, int, _Pending]] = []
+        self._seq = itertools.count()
+        self._by_group: dict[str, list[_Pending]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._semaphore = asyncio.Semaphore(options.concurrency)
+        self._next_maintenance = 0.0
+        self._group_writes: dict[str, AggregationGroup] = {}
+        self.on_sent: Callable[[Delivery], None] | None = None  # tests observe deliveries
+
+    # -- configuration ----------------------------------------------------------------------
+
+    def reload(self, config: Config) -> None:
+        """Apply a new configuration. Groups survive when the routing tree is unchanged;
+        otherwise current alerts are dispatched again into new groups (Alertmanager)."""
+        old = self.setup
+        self.setup = _setup(config, self.options.external_url, self._endpoint_factory)
+        if old.route_config == self.setup.route_config:
+            self.table.routes = self.setup.routes
+            for group in self.table:
+                route = self._route_at(group.route.path)
+                if route is not None:
+                    group.route = route
+            return
+        survivors = [fp for g in self.table for fp in g.members]
+        self.table = GroupTable(self.setup.routes)
+        now = self.clock.now()
+        created: list[AggregationGroup] = []
+        for fp in dict.fromkeys(survivors):
+            alert = self.alerts.get(fp)
+            if alert is not None:
+                created += self.table.insert(alert, now)
+        self._queue_group_writes(created)
+        self._wake.set()
+
+    def _route_at(self, path: str) -> RouteNode | None:
+        node = self.setup.routes
+        if not path:
+            return node
+        for part in path.split("."):
+            index = int(part)
+            if index >= len(node.children):
+                return None
+            node = node.children[index]
+        return node
+
+    # -- intake -----------------------------------------------------------------------------
+
+    def on_alerts(self, changed: Sequence[Alert], refreshed: Sequence[str], now: float) -> None:
+        """Alerts were committed: put them in their groups."""
+        table = self.table
+        created: list[AggregationGroup] = []
+        for alert in changed:
+            created += table.insert(alert, now)
+        for fp in refreshed:
+            current = self.alerts.get(fp)
+            if current is not None:
+                created += table.ensure(current, now)
+        if created:
+            self._queue_group_writes(created)
+        due = table.next_due()
+        if due is not None and due <= now:
+            self._wake.set()
+
+    def _queue_group_writes(self, groups: Iterable[AggregationGroup]) -> None:
+        for group in groups:
+            self._group_writes[group.id] = group
+        if self._group_writes:
+            self._spawn(self._write_groups())
+
+    async def _write_groups(self) -> None:
+        pending, self._group_writes = self._group_writes, {}
+        if not pending:
+            return
+        try:
+            await self.store.put_groups([group_row(g) for g in pending.values()])
+        except StoreError:
+            self.metrics.store_errors.inc()
+            log.exception("storing %d new groups failed", len(pending))
+
+    # -- start-up and lease -------------------------------------------------------------
+
+    async def restore(self) -> None:
+        """Rebuild groups and the notification log from the store."""
+        rows = await asyncio.to_thread(self.store.load)
+        now = self.clock.now()
+        self.nflog = NotificationLog(nflog_entry(r) for r in rows.nflog)
+        stored = {row["id"]: row for row in rows.groups}
+        table = GroupTable(self.setup.routes)
+        last_alive = self.alerts.last_alive
+        for alert in self.alerts.all():
+            firing = alert.ends_at > now
+            for route in table.routes.match(alert.labels):
+                labels = group_labels(alert.labels, route.group_by, route.group_by_all)
+                key = group_key(route.key, labels)
+                gid = group_id(route, key)
+                group = table.get(gid)
+                row = stored.get(gid)
+                cutoff = row["cutoff"] if row is not None and row["cutoff"] is not None else None
+                if not firing and (row is None or (cutoff is not None and alert.ends_at <= cutoff)):
+                    continue
+                if group is None:
+                    group = AggregationGroup(gid, route, key, labels, now, now + route.group_wait)
+                    if row is not None:
+                        group.created_at = float(row["created_at"])
+                        group.first_flush_at = row["first_flush_at"]
+                        group.cutoff = -math.inf if cutoff is None else float(cutoff)
+                    group.next_flush = self._restored_due(group, now, last_alive)
+                    table.add_group(group)
+                table.ensure_member(group, alert.fingerprint)
+                if not group.has_flushed and alert.starts_at + route.group_wait < now:
+                    table.schedule(group, min(group.next_flush, now))
+        self.table = table
+        orphans = [gid for gid in stored if table.get(gid) is None]
+        if orphans:
+            await self.store.delete_groups(orphans)
+        fresh = [g for g in table if g.id not in stored]
+        self._queue_group_writes(fresh)
+        self.metrics.groups.set(len(table))
+        log.info("dispatcher restored %d groups and %d log entries", len(table), len(self.nflog))
+
+    @staticmethod
+    def _restored_due(group: AggregationGroup, now: float, last_alive: float | None) -> float:
+        if group.first_flush_at is None:
+            return group.created_at + group.route.group_wait
+        # A tick missed while the server was down is flushed at once (the notification log
+        # keeps it from repeating anything); otherwise the grid goes on.
+        previous = group.next_tick_after(now) - group.route.group_interval
+        if last_alive is None or previous > last_alive:
+            return now
+        return group.next_tick_after(now)
+
+    async def _take_over(self, *, reload: bool) -> None:
+        """Become the lease holder: reload state another server may have changed."""
+        if reload and self.store.dialect == "postgresql":
+            await asyncio.to_thread(self.alerts.reload, self.clock.now())
+            await self.restore()
+        rows = await self.store.claim_outbox(self.holder)
+        now = self.clock.now()
+        for delivery_id, gid, body, _flushed in rows:
+            delivery = delivery_from_body(int(delivery_id), str(gid), str(body))
+            self._enqueue(_Pending(delivery, None, backoff_delays(self.rng), due=now))
+        if rows:
+            log.info("resuming %d notifications from the outbox", len(rows))
+        self.metrics.outbox.set(len(self._pending))
+
+    async def lease_once(self, *, first: bool = False) -> bool:
+        """Take or renew the lease; take over the work when newly held."""
+        try:
+            held = await self.store.acquire_lease(self.holder, self.options.lease_ttl)
+        except StoreError:
+            held = False
+            log.exception("renewing the dispatch lease failed")
+        if held and not self.holds_lease:
+            if not first:
+                log.info("took over the dispatch lease")
+            await self._take_over(reload=not first)
+            self.holds_lease = True
+            self._wake.set()
+        elif not held and self.holds_lease:
+            log.warning("lost the dispatch lease: another server sends notifications")
+            self.holds_lease = False
+            self._drop_pending()
+        self.metrics.lease_held.set(1 if self.holds_lease else 0)
+        return self.holds_lease
+
+    async def _lease_loop(self) -> None:
+        first = True
+        while not self._stopping.is_set():
+            await self.lease_once(first=first)
+            first = False
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.options.lease_renew)
+
+    def _drop_pending(self) -> None:
+        for pending in self._pending.values():
+            pending.cancelled = True
+        self._pending.clear()
+        self._by_group.clear()
+        self._retry_heap.clear()
+
+    # -- the loop -----------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Flush due groups and send due deliveries until ``stop``."""
+        lease = asyncio.create_task(self._lease_loop())
+        try:
+            while not self._stopping.is_set():
+                now = self.clock.now()
+                if self.holds_lease:
+                    await self._tick(now)
+                if now >= self._next_maintenance:
+                    await self._maintain(now)
+                self._wake.clear()
+                wait = self.options.max_wait
+                if self.holds_lease:
+                    for due in (self.table.next_due(), self._next_retry()):
+                        if due is not None:
+                            wait = min(wait, max(due - self.clock.now(), 0.0))
+                if wait > 0:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), wait)
+                else:
+                    await asyncio.sleep(0)
+        finally:
+            self._stopping.set()
+            await lease
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            if self.holds_lease:
+                with contextlib.suppress(StoreError):
+                    await self.store.release_lease(self.holder)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+
+    async def step(self, now: float) -> None:
+        """One turn of the loop at ``now``, waiting for the sends it starts (for tests)."""
+        await self._tick(now)
+        await self.settle()
+
+    async def settle(self) -> None:
+        """Wait until every send in progress has finished."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def _tick(self, now: float) -> None:
+        due = self.table.pop_due(now)
+        if due:
+            try:
+                await self.flush(due, now)
+            except StoreError:
+                self.metrics.store_errors.inc()
+                log.exception("storing a flush failed; the groups flush again at their next tick")
+        while self._retry_heap and self._retry_heap[0][0] <= now:
+            _, _, pending = heapq.heappop(self._retry_heap)
+            if not pending.cancelled and pending.due <= now:
+                self._spawn(self._attempt(pending))
+
+    def _next_retry(self) -> float | None:
+        heap = self._retry_heap
+        while heap and heap[0][2].cancelled:
+            heapq.heappop(heap)
+        return heap[0][0] if heap else None
+
+    async def _maintain(self, now: float) -> None:
+        self._next_maintenance = now + self.options.maintenance_interval
+        removed = self.table.remove_empty()
+        self.metrics.groups.set(len(self.table))
+        if not self.holds_lease:
+            return
+        try:
+            if removed:
+                await self.store.delete_groups([g.id for g in removed])
+            expired = self.nflog.expired(now)
+            if expired:
+                await self.store.expire_nflog(now)
+        except StoreError:
+            self.metrics.store_errors.inc()
+            log.exception("dispatcher maintenance failed; will try again")
+
+    # -- flushing -----------------------------------------------------------------------
+
+    def muters(self, now: float) -> list[Muter]:
+        """The muters of a flush at ``now``, in Alertmanager's order."""
+        out: list[Muter] = []
+        rules = self.setup.inhibition
+        if rules:
+            out.append(InhibitionIndex(rules, self.alerts.firing(now), now))
+        if self.setup.time_muter is not None:
+            out.append(self.setup.time_muter)
+        out.append(self.silencer)
+        return out
+
+    async def flush(self, groups: Sequence[AggregationGroup], now: float) -> list[FlushPlan]:
+        """Flush ``groups`` at ``now``: store what they decide, then send it."""
+        muters = self.muters(now)
+        plans: list[FlushPlan] = []
+        group_rows: list[dict[str, object]] = []
+        superseded: list[int] = []
+        for group in groups:
+            if group.busy:
+                group.flush_waiting = True
+                continue
+            alerts: list[Alert] = []
+            gone: dict[str, float] = {}
+            for fp in group.members:
+                alert = self.alerts.get(fp)
+                if alert is None:
+                    gone[fp] = 0.0
+                else:
+                    alerts.append(alert)
+            if gone:
+                self.table.drop(group, gone)
+            integrations = self.setup.integrations.get(group.receiver, [])
+            plan = plan_flush(group, alerts, integrations, muters, self.nflog, now)
+            self.metrics.flushes.inc()
+            if plan.muted:
+                self.metrics.alerts_muted.inc(plan.muted)
+            for pending in self._by_group.pop(group.id, []):
+                pending.cancelled = True
+                if self._pending.pop(pending.delivery.id or -1, None) is not None:
+                    superseded.append(pending.delivery.id or -1)
+                if pending.flush is not None:
+                    pending.flush.failed = True
+            if group.first_flush_at == now:
+                group_rows.append(group_row(group))
+            plans.append(plan)
+        deliveries = [d for p in plans for d in p.deliveries]
+        logged = [(k, e) for p in plans for k, e in p.logged]
+        if not deliveries and not logged and not group_rows and not superseded:
+            for plan in plans:
+                self._flush_done(plan.group, plan.resolved, plan.now)
+            return plans
+        ids = await self.store.store_flush(
+            group_rows,
+            [_outbox_row(d, now) for d in deliveries],
+            [nflog_row(k, e) for k, e in logged],
+            superseded,
+        )
+        for key, entry in logged:
+            self.nflog.set(key, entry)
+        for delivery, delivery_id in zip(deliveries, ids, strict=True):
+            delivery.id = delivery_id
+        for plan in plans:
+            if not plan.deliveries:
+                self._flush_done(plan.group, plan.resolved, plan.now)
+                continue
+            tracker = _Flush(plan.group, plan.resolved, now, len(plan.deliveries))
+            for delivery in plan.deliveries:
+                pending = _Pending(delivery, tracker, backoff_delays(self.rng), due=now)
+                self._enqueue(pending)
+                self._spawn(self._attempt(pending))
+        self.metrics.outbox.set(len(self._pending))
+        return plans
+
+    def _flush_done(self, group: AggregationGroup, resolved: dict[str, float], now: float) -> None:
+        """Every delivery of a flush succeeded: its resolved alerts leave the group."""
+        if not resolved:
+            return
+        leaving = {}
+        for fp, ends_at in resolved.items():
+            alert = self.alerts.get(fp)
+            if alert is None or alert.ends_at == ends_at:
+                leaving[fp] = ends_at
+        self.table.drop(group, leaving)
+        group.cutoff = max(group.cutoff, now)
+        self._queue_group_writes([group])
+
+    # -- sending ------------------------------------------------------------------------
+
+    def _enqueue(self, pending: _Pending) -> None:
+        delivery_id = pending.delivery.id
+        assert delivery_id is not None
+        self._pending[delivery_id] = pending
+        self._by_group.setdefault(pending.delivery.group_id, []).append(pending)
+
+    def _spawn(self, coro: object) -> None:
+        task = asyncio.ensure_future(coro)  # type: ignore[call-overload]
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _endpoint(self, delivery: Delivery) -> Endpoint | None:
+        key = delivery.key
+        return self.setup.endpoints.get((key.receiver, key.integration, key.index))
+
+    async def _attempt(self, pending: _Pending) -> None:
+        delivery = pending.delivery
+        group = self.table.get(delivery.group_id)
+        if pending.cancelled or not self.holds_lease:
+            return
+        endpoint = self._endpoint(delivery)
+        kind = delivery.key.integration
+        if group is not None:
+            group.busy += 1
+        try:
+            pending.attempts += 1
+            await self._send(delivery, endpoint)
+        except DeliveryError as exc:
+            await self._failed(pending, exc)
+        except Exception as exc:  # a channel bug must not stop the dispatcher
+            log.exception("%s notification for %s failed", kind, delivery.key.receiver)
+            await self._failed(pending, DeliveryError(str(exc), retryable=True))
+        else:
+            await self._delivered(pending)
+        finally:
+            if group is not None:
+                group.busy -= 1
+                if group.flush_waiting and not group.busy:
+                    group.flush_waiting = False
+                    self._spawn(self._flush_now(group))
+
+    async def _send(self, delivery: Delivery, endpoint: Endpoint | None) -> None:
+        kind = delivery.key.integration
+        if endpoint is None:
+            raise DeliveryError(
+                f"receiver {delivery.key.receiver!r} has no {kind} integration "
+                f"#{delivery.key.index} any more",
+                retryable=False,
+            )
+        if not endpoint.supported:
+            self.metrics.unsupported_flushes.labels(kind).inc()
+        async with self._semaphore:
+            await endpoint.channel.send(
+                endpoint.target, _message(delivery), idempotency_key(delivery)
+            )
+
+    async def _flush_now(self, group: AggregationGroup) -> None:
+        if self.table.get(group.id) is group and self.holds_lease:
+            try:
+                await self.flush([group], self.clock.now())
+            except StoreError:
+                self.metrics.store_errors.inc()
+                log.exception("storing a flush failed")
+
+    async def _delivered(self, pending: _Pending) -> None:
+        delivery = pending.delivery
+        now = self.clock.now()
+        old = self.nflog.get(delivery.key)
+        entry = delivery.entry(now, dict(old.extra) if old is not None else None)
+        assert delivery.id is not None
+        self._forget(pending)
+        try:
+            await self.store.delivery_done(delivery.id, nflog_row(delivery.key, entry))
+        except StoreError:
+            self.metrics.store_errors.inc()
+            log.exception("recording a delivered notification failed")
+        self.nflog.set(delivery.key, entry)
+        kind = delivery.key.integration
+        self.metrics.notifications.labels(kind, "sent").inc()
+        self.metrics.notification_latency.labels(kind).observe(max(now - delivery.now, 0.0))
+        if self.on_sent is not None:
+            self.on_sent(delivery)
+        tracker = pending.flush
+        if tracker is not None:
+            tracker.outstanding -= 1
+            if tracker.outstanding == 0 and not tracker.failed:
+                self._flush_done(tracker.group, tracker.resolved, tracker.now)
+
+    async def _failed(self, pending: _Pending, exc: DeliveryError) -> None:
+        delivery = pending.delivery
+        kind = delivery.key.integration
+        if exc.retryable and not pending.cancelled:
+            delay = next(pending.delays)
+            pending.due = self.clock.now() + delay
+            heapq.heappush(self._retry_heap, (pending.due, next(self._seq), pending))
+            self.metrics.notifications.labels(kind, "retried").inc()
+            log.warning(
+                "%s notification for receiver %s failed (attempt %d), retrying in %.2fs: %s",
+                kind,
+                delivery.key.receiver,
+                pending.attempts,
+                delay,
+                exc,
+            )
+            self._wake.set()
+            return
+        self.metrics.notifications.labels(kind, "failed").inc()
+        log.error("%s notification for receiver %s failed: %s", kind, delivery.key.receiver, exc)
+        self._forget(pending)
+        if pending.flush is not None:
+            pending.flush.failed = True
+            pending.flush.outstanding -= 1
+        assert delivery.id is not None
+        try:
+            await self.store.delivery_done(delivery.id, None)
+        except StoreError:
+            self.metrics.store_errors.inc()
+
+    def _forget(self, pending: _Pending) -> None:
+        delivery = pending.delivery
+        self._pending.pop(delivery.id or -1, None)
+        siblings = self._by_group.get(delivery.group_id)
+        if siblings is not None:
+            siblings[:] = [p for p in siblings if p is not pending]
+            if not siblings:
+                del self._by_group[delivery.group_id]
+        self.metrics.outbox.set(len(self._pending))
+
+
+def _outbox_row(delivery: Delivery, now: float) -> dict[str, object]:
+    return {"group_id": delivery.group_id, "body": delivery_body(delivery), "flushed_at": now}
+
+
+def _message(delivery: Delivery) -> Message:
+    firing = any(a.ends_at > delivery.now for a in delivery.alerts)
+    return Message(
+        receiver=delivery.key.receiver,
+        status="firing" if firing else "resolved",
+        group_key=delivery.key.group_key,
+        group_labels=delivery.group_labels,
+        alerts=delivery.alerts,
+        now=delivery.now,
+    )

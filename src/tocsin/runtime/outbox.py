@@ -1,0 +1,110 @@
+"""Outbox rows and notification-log rows: how pipeline objects are stored and read back."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from typing import Any
+
+import orjson
+
+from tocsin.model import Alert
+from tocsin.pipeline import AggregationGroup, Delivery, NotifyEntry, NotifyKey
+
+__all__ = [
+    "delivery_body",
+    "delivery_from_body",
+    "group_row",
+    "idempotency_key",
+    "nflog_entry",
+    "nflog_row",
+]
+
+
+def _alert_row(a: Alert) -> list[Any]:
+    return [
+        a.fingerprint,
+        a.labels,
+        a.annotations,
+        a.starts_at,
+        a.ends_at,
+        a.updated_at,
+        a.generator_url,
+        a.timeout,
+    ]
+
+
+def delivery_body(d: Delivery) -> str:
+    return orjson.dumps(
+        {
+            "key": d.key.as_list(),
+            "labels": d.group_labels,
+            "alerts": [_alert_row(a) for a in d.alerts],
+            "firing": sorted(d.firing),
+            "resolved": sorted(d.resolved),
+            "now": d.now,
+        }
+    ).decode()
+
+
+def delivery_from_body(delivery_id: int, group_id: str, body: str) -> Delivery:
+    data = orjson.loads(body)
+    gk, receiver, kind, index = data["key"]
+    alerts = [
+        Alert(fp, labels, annotations, starts, ends, updated, url, bool(timeout))
+        for fp, labels, annotations, starts, ends, updated, url, timeout in data["alerts"]
+    ]
+    return Delivery(
+        NotifyKey(gk, receiver, kind, int(index)),
+        group_id,
+        data["labels"],
+        alerts,
+        frozenset(data["firing"]),
+        frozenset(data["resolved"]),
+        float(data["now"]),
+        delivery_id,
+    )
+
+
+def nflog_row(key: NotifyKey, entry: NotifyEntry) -> dict[str, Any]:
+    return {
+        "group_key": key.group_key,
+        "receiver": key.receiver,
+        "integration": key.integration,
+        "idx": key.index,
+        "firing": orjson.dumps(sorted(entry.firing)).decode(),
+        "resolved": orjson.dumps(sorted(entry.resolved)).decode(),
+        "sent_at": entry.sent_at,
+        "expires_at": entry.expires_at,
+        "extra": orjson.dumps(entry.extra).decode(),
+    }
+
+
+def nflog_entry(row: dict[str, Any]) -> tuple[NotifyKey, NotifyEntry]:
+    key = NotifyKey(row["group_key"], row["receiver"], row["integration"], int(row["idx"]))
+    entry = NotifyEntry(
+        frozenset(orjson.loads(row["firing"])),
+        frozenset(orjson.loads(row["resolved"])),
+        float(row["sent_at"]),
+        float(row["expires_at"]),
+        orjson.loads(row["extra"]),
+    )
+    return key, entry
+
+
+def group_row(group: AggregationGroup) -> dict[str, Any]:
+    return {
+        "id": group.id,
+        "group_key": group.key,
+        "receiver": group.receiver,
+        "labels": orjson.dumps(group.labels).decode(),
+        "created_at": group.created_at,
+        "first_flush_at": group.first_flush_at,
+        "cutoff": None if math.isinf(group.cutoff) else group.cutoff,
+    }
+
+
+def idempotency_key(d: Delivery) -> str:
+    """The same for every attempt of one delivery, different for every delivery."""
+    text = f"{d.key.group_key}\x00{d.key.receiver}\x00{d.key.integration}\x00{d.key.index}"
+    return hashlib.sha256(f"{text}\x00{d.id}\x00{d.now!r}".encode()).hexdigest()[:32]
