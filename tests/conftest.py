@@ -19,7 +19,7 @@ from tocsin.store import AlertStore, Database, DatabaseOptions, SilenceStore, sq
 if TYPE_CHECKING:
     from tests.support.postgres import PostgresCluster
 
-pytest_plugins = ["tests.support.postgres"]  # the session's ``postgres_cluster``
+pytest_plugins = ["tests.support.postgres", "tests.support.sink"]  # shared fixtures
 
 MINIMAL_CONFIG = """
 route:

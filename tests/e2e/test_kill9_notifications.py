@@ -4,56 +4,15 @@ before its repeat interval. On SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-import http.server
-import json
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from tests.support.ports import free_port
+from tests.support.sink import Sink
 from tests.support.tocsin import start_tocsin
 
 pytestmark = pytest.mark.realtime
-
-
-class Sink:
-    """A webhook receiver on 127.0.0.1 that records payloads and arrival times."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[float, dict[str, Any]]] = []
-        sink = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                sink.received.append((time.monotonic(), json.loads(body)))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                return
-
-        self.port = free_port()
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def times(self, start: float) -> list[float]:
-        return [round(t - start, 2) for t, _ in self.received]
-
-
-@pytest.fixture
-def sink() -> Iterator[Sink]:
-    s = Sink()
-    s.thread.start()
-    try:
-        yield s
-    finally:
-        s.server.shutdown()
-        s.server.server_close()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.external)])
@@ -92,9 +51,9 @@ def _post(url: str, name: str) -> float:
 
 
 def test_kill9_before_group_wait_still_flushes_once(
-    tmp_path: Path, sink: Sink, backend_args: list[str]
+    tmp_path: Path, webhook_sink: Sink, backend_args: list[str]
 ) -> None:
-    config = _config(tmp_path, sink.port, "3s", "2s", "1h")
+    config = _config(tmp_path, webhook_sink.port, "3s", "2s", "1h")
     server = start_tocsin(config, tmp_path / "data", args=backend_args)
     port = server.port
     try:
@@ -105,24 +64,24 @@ def test_kill9_before_group_wait_still_flushes_once(
         time.sleep(max(0.0, posted + 7.5 - time.monotonic()))
     finally:
         server.stop()
-    times = sink.times(posted)
+    times = webhook_sink.times(posted)
     assert len(times) == 1, (times, server.log())
     # On time (3 s) when the restart was quick; at once on start-up otherwise (PostgreSQL
     # waits for the killed server's lease to lapse).
     assert 2.7 <= times[0] <= 7.0, times
-    assert [a["labels"]["alertname"] for a in sink.received[0][1]["alerts"]] == ["Pending"]
+    assert [a["labels"]["alertname"] for a in webhook_sink.received[0][1]["alerts"]] == ["Pending"]
 
 
-def test_kill9_after_flush_repeats_only_when_due(tmp_path: Path, sink: Sink) -> None:
-    config = _config(tmp_path, sink.port, "1s", "1s", "4s")
+def test_kill9_after_flush_repeats_only_when_due(tmp_path: Path, webhook_sink: Sink) -> None:
+    config = _config(tmp_path, webhook_sink.port, "1s", "1s", "4s")
     server = start_tocsin(config, tmp_path / "data")
     port = server.port
     try:
         posted = _post(server.url, "Notified")
         deadline = time.monotonic() + 5
-        while not sink.received and time.monotonic() < deadline:
+        while not webhook_sink.received and time.monotonic() < deadline:
             time.sleep(0.02)
-        assert sink.received, server.log()
+        assert webhook_sink.received, server.log()
         # Killed once the delivery is recorded (a send in flight at the moment of a crash
         # may repeat: delivery is at least once).
         time.sleep(0.3)
@@ -131,7 +90,7 @@ def test_kill9_after_flush_repeats_only_when_due(tmp_path: Path, sink: Sink) -> 
         time.sleep(max(0.0, posted + 7.6 - time.monotonic()))
     finally:
         server.stop()
-    times = sink.times(posted)
+    times = webhook_sink.times(posted)
     # Alertmanager without a restart: at 1 s, then the repeat on the first tick at least
     # 4 s after it (ticks every second from the first flush): 6 s.
     assert len(times) == 2, (times, server.log())

@@ -291,3 +291,23 @@ def test_reload_with_new_routes_regroups_at_once(database: Database, clock: Fake
     h = run(database, clock, body)
     assert h.times(t0) == [30.0, 60.0]
     assert h.recorder.sent[1].group_labels == {"alertname": "A", "instance": "1"}
+
+
+def test_restart_before_the_new_group_was_stored_keeps_its_time(
+    database: Database, clock: FakeClock
+) -> None:
+    t0 = clock.now()
+
+    async def first(h: Harness) -> None:
+        await h.post({"labels": {"alertname": "A"}, "ends": 3600})
+        await h.dispatcher.settle()
+        await h.advance(10)
+        await h.dispatcher.store.delete_groups([g.id for g in h.dispatcher.table])
+
+    run(database, clock, first)
+
+    async def second(h: Harness) -> None:
+        await h.advance(100)
+
+    h = run(database, clock, second)
+    assert h.times(t0) == [30.0]

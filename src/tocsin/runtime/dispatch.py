@@ -277,11 +277,22 @@ class Dispatcher:
                         group.created_at = float(row["created_at"])
                         group.first_flush_at = row["first_flush_at"]
                         group.cutoff = -math.inf if cutoff is None else float(cutoff)
-                    group.next_flush = self._restored_due(group, now, last_alive)
                     table.add_group(group)
+                if row is None:
+                    # Killed before the new group was stored: it was made when its first
+                    # alert was written.
+                    group.created_at = min(group.created_at, alert.updated_at)
                 table.ensure_member(group, alert.fingerprint)
-                if not group.has_flushed and alert.starts_at + route.group_wait < now:
-                    table.schedule(group, min(group.next_flush, now))
+        for group in table:
+            due = self._restored_due(group, now, last_alive)
+            if not group.has_flushed:
+                wait = group.route.group_wait
+                for fp in group.members:
+                    member = self.alerts.get(fp)
+                    if member is not None and member.starts_at + wait < now:
+                        due = min(due, now)
+                        break
+            table.schedule(group, due)
         self.table = table
         orphans = [gid for gid in stored if table.get(gid) is None]
         if orphans:
