@@ -55,9 +55,13 @@ receivers:
     try:
         assert _wait(lambda: _lease_held(first), 5), first.log()
         assert not _lease_held(second)
-        resp = httpx.post(f"{first.url}/api/v2/alerts", json=[{"labels": {"alertname": "One"}}])
+        # Posted to the server that does not hold the lease: the holder reads it from the
+        # database and notifies.
+        resp = httpx.post(f"{second.url}/api/v2/alerts", json=[{"labels": {"alertname": "One"}}])
         assert resp.status_code == 200
-        assert _wait(lambda: len(webhook_sink.received) == 1, 5)
+        assert _wait(lambda: len(webhook_sink.received) == 1, 6), first.log()
+        listed = httpx.get(f"{first.url}/api/v2/alerts").json()
+        assert [a["labels"]["alertname"] for a in listed] == ["One"]
         time.sleep(1.5)  # the holder's ticks send nothing more; the other sends nothing
         assert len(webhook_sink.received) == 1
 

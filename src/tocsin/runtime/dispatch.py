@@ -430,6 +430,15 @@ class Dispatcher:
 
     async def _maintain(self, now: float) -> None:
         self._next_maintenance = now + self.options.maintenance_interval
+        if not self.holds_lease:
+            # Groups here only answer the API: resolved alerts leave them without a flush.
+            for group in self.table:
+                gone = {}
+                for fp in group.members:
+                    alert = self.alerts.get(fp)
+                    if alert is None or alert.ends_at <= now:
+                        gone[fp] = 0.0
+                self.table.drop(group, gone)
         removed = self.table.remove_empty()
         self.metrics.groups.set(len(self.table))
         if not self.holds_lease:

@@ -16,6 +16,7 @@ import hashlib
 import logging
 import signal
 import socket
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -204,6 +205,25 @@ class Server:
                 self.metrics.store_errors.inc()
                 log.exception("housekeeping failed; will try again")
 
+    async def _sync_replicas(self) -> None:
+        """PostgreSQL: take in the alerts and silences other servers accepted, every second."""
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), 1.0)
+            store, silences = self.ctx.alerts, self.ctx.silences
+            if store is None or silences is None or self.dispatcher is None:
+                continue
+            try:
+                at = time.monotonic()
+                rows = await asyncio.to_thread(store.read_newer, at)
+                changed = store.apply_newer(rows, at)
+                if changed:
+                    self.dispatcher.on_alerts(changed, (), self.clock.now())
+                silences.apply_stored(await asyncio.to_thread(silences.read_stored))
+            except Exception:
+                self.metrics.store_errors.inc()
+                log.exception("reading what other servers stored failed; will try again")
+
     def bind(self) -> socket.socket:
         """Take the listening socket (raises ``ListenError``), before anything else starts."""
         host, port = self.options.host, self.options.port
@@ -257,6 +277,9 @@ class Server:
             db.dialect,
         )
         housekeeping = asyncio.create_task(self._housekeeping())
+        replicas = asyncio.create_task(
+            self._sync_replicas() if db.dialect == "postgresql" else asyncio.sleep(0)
+        )
         try:
             await self._load_state(db)
             await web
@@ -267,6 +290,7 @@ class Server:
                 with contextlib.suppress(Exception):
                     await self._dispatch_task
             await housekeeping
+            await replicas
             if self.ctx.alerts is not None:
                 with contextlib.suppress(Exception):
                     await self.ctx.alerts.flush_refreshes(self.clock.now())

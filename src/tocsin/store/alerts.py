@@ -11,6 +11,7 @@ background by ``compact``.
 from __future__ import annotations
 
 import asyncio
+import math
 import operator
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -75,6 +76,9 @@ class AlertStore:
         self._superseded: list[int] = []  # stored versions no longer anybody's newest
         self._refresh: set[str] = set()  # fingerprints whose new endsAt is not stored yet
         self.last_alive: float | None = None  # the last sign of life before this start
+        self._newest = 0  # the highest version known here
+        # (monotonic time, newest version known then): where the next sync starts reading
+        self._sync_marks: list[tuple[float, int]] = []
 
     def reload(self, now: float) -> int:
         """Read the stored alerts again (another server wrote them); blocking."""
@@ -121,10 +125,55 @@ class AlertStore:
                 loaded[fp] = replace(alert, ends_at=extended_until)
                 self._refresh.add(fp)
         self.last_alive = last_alive
+        self._newest = max(versions.values(), default=0)
+        self._sync_marks = [(-math.inf, self._newest)]
         self._alerts = loaded
         self._versions = versions
         self._superseded = superseded
         return len(loaded)
+
+    def read_newer(self, at: float, settle: float = 5.0) -> list[Any]:
+        """Read the versions stored since the last syncs (blocking; call from a thread);
+        ``apply_newer`` takes them in, on the event loop. ``at`` is a monotonic time.
+
+        Version numbers are taken when a row is inserted but become visible when its
+        transaction commits, so a reader may see version 12 before 11. Each read therefore
+        starts from the newest version known ``settle`` seconds earlier, and ``apply_newer``
+        skips versions already known.
+        """
+        marks = self._sync_marks
+        settled = [i for i, (when, _) in enumerate(marks) if when <= at - settle]
+        if settled:
+            del marks[: settled[-1]]  # keep the newest settled mark: reading starts there
+        since = marks[0][1] if marks else 0
+        rows: list[Any] = []
+
+        def run(conn: Connection) -> None:
+            query = select(alerts_table).where(alerts_table.c.version > since)
+            rows.extend(conn.execute(query.order_by(alerts_table.c.version)))
+
+        self._db.read(run)
+        return rows
+
+    def apply_newer(self, rows: list[Any], at: float) -> list[Alert]:
+        """Take in versions other servers wrote; returns the alerts that changed."""
+        changed: dict[str, Alert] = {}
+        loads = orjson.loads
+        for version, fp, labels, annots, url, starts, ends, updated, timeout in rows:
+            known = self._versions.get(fp)
+            if known is not None and version <= known:
+                continue
+            if known is not None:
+                self._superseded.append(known)
+            self._versions[fp] = version
+            alert = Alert(
+                fp, loads(labels), loads(annots), starts, ends, updated, url, bool(timeout)
+            )
+            self._alerts[fp] = alert
+            changed[fp] = alert
+            self._newest = max(self._newest, version)
+        self._sync_marks.append((at, self._newest))
+        return list(changed.values())
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -192,6 +241,7 @@ class AlertStore:
         superseded = self._superseded
         for fp, version in stored:
             newest = versions.get(fp)
+            self._newest = max(self._newest, version)
             if newest is None or version > newest:
                 if newest is not None:
                     superseded.append(newest)

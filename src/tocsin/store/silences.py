@@ -57,7 +57,34 @@ class SilenceStore:
 
     def load(self) -> int:
         """Read every stored silence (blocking; call from a thread at start-up)."""
+        self._silences = self._read_all()
+        self.version += 1
+        return len(self._silences)
 
+    def read_stored(self) -> dict[str, Silence]:
+        """Every stored silence (blocking; call from a thread); see ``apply_stored``."""
+        return self._read_all()
+
+    def apply_stored(self, stored: dict[str, Silence]) -> int:
+        """Take the silences other servers created or changed; returns how many changed.
+
+        A silence is only ever replaced by a later version of itself; none is dropped here
+        (every server forgets expired silences by the same rule).
+        """
+        changed = 0
+        for silence_id, theirs in stored.items():
+            mine = self._silences.get(silence_id)
+            if mine is None or (theirs.updated_at, theirs.ends_at) > (
+                mine.updated_at,
+                mine.ends_at,
+            ):
+                self._silences[silence_id] = theirs
+                changed += 1
+        if changed:
+            self.version += 1
+        return changed
+
+    def _read_all(self) -> dict[str, Silence]:
         def run(conn: Connection) -> dict[str, Silence]:
             loaded: dict[str, Silence] = {}
             for row in conn.execute(select(silences_table)):
@@ -76,9 +103,7 @@ class SilenceStore:
                 )
             return loaded
 
-        self._silences = self._db.read(run)
-        self.version += 1
-        return len(self._silences)
+        return self._db.read(run)
 
     def __len__(self) -> int:
         return len(self._silences)
