@@ -27,6 +27,7 @@ from .processes import stop_process, wait_http_ready
 
 __all__ = [
     "ALERTMANAGER_BINARY",
+    "CONFIG_FILE_NAME",
     "WEBHOOK_CONFIG",
     "AlertmanagerError",
     "AlertmanagerProcess",
@@ -45,6 +46,8 @@ receivers:
 """A minimal valid config whose only receiver is a webhook to a closed local port."""
 
 ALERTMANAGER_BINARY = "prometheus-alertmanager"
+CONFIG_FILE_NAME = "alertmanager.yml"
+"""The name of the configuration file in :attr:`AlertmanagerProcess.workdir`."""
 _READY_TIMEOUT_S = 20.0
 _STOP_TIMEOUT_S = 5.0
 _PORT_ATTEMPTS = 3
@@ -66,6 +69,25 @@ class AlertmanagerProcess:
     def client(self, timeout: float = 10.0) -> httpx.Client:
         """An HTTP client for this instance; ignores proxy settings from the environment."""
         return httpx.Client(base_url=self.url, timeout=timeout, trust_env=False)
+
+    @property
+    def config_path(self) -> Path:
+        """The configuration file the process was started with."""
+        return self.workdir / CONFIG_FILE_NAME
+
+    def reload(self, config_text: str) -> None:
+        """Rewrite the configuration file and apply it with ``POST /-/reload``.
+
+        Raises :class:`AlertmanagerError` when Alertmanager refuses the new file (it then
+        keeps the old configuration).
+        """
+        self.config_path.write_text(config_text)
+        with self.client() as client:
+            resp = client.post("/-/reload")
+        if resp.status_code != 200:
+            raise AlertmanagerError(
+                f"reload refused with status {resp.status_code}: {resp.text.strip()}"
+            )
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -95,7 +117,7 @@ def running_alertmanager(
     binary = require_binary(ALERTMANAGER_BINARY)
     with tempfile.TemporaryDirectory(prefix="tocsin-am-") as tmp:
         workdir = Path(tmp)
-        config_path = workdir / "alertmanager.yml"
+        config_path = workdir / CONFIG_FILE_NAME
         config_path.write_text(config_text)
         storage = workdir / "data"
         storage.mkdir()
