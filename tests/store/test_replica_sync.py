@@ -15,9 +15,7 @@ def _alert(clock: FakeClock, name: str, summary: str = "s") -> Alert:
     return Alert(fingerprint(labels), labels, {"summary": summary}, now, now + 300, now)
 
 
-def test_versions_written_elsewhere_are_taken_in_once(
-    database: Database, clock: FakeClock
-) -> None:
+def test_versions_written_elsewhere_are_taken_in_once(database: Database, clock: FakeClock) -> None:
     here, there = AlertStore(database), AlertStore(database)
     here.load(clock.now(), 300)
     there.load(clock.now(), 300)

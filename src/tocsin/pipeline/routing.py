@@ -82,7 +82,9 @@ def _node(route: Route, parent: RouteNode | None, path: str) -> RouteNode:
         new_matcher(name, MatchType.EQUAL, value) for name, value in route.match.items()
     ]
     matchers += [
-        new_matcher(name, MatchType.REGEX, str(regex)) for name, regex in route.match_re.items()
+        # Alertmanager keeps the anchored text of a legacy regex: it shows in the group key.
+        new_matcher(name, MatchType.REGEX, f"^(?:{regex})$")
+        for name, regex in route.match_re.items()
     ]
     matchers += list(route.matchers)
     own = route_key_part(matchers)

@@ -112,7 +112,6 @@ class _Setup:
     endpoints: dict[tuple[str, str, int], Endpoint]
     inhibition: list[InhibitionRule] = field(default_factory=list)
     time_muter: TimeIntervalMuter | None = None
-    route_config: object = None
 
 
 def _setup(
@@ -135,7 +134,6 @@ def _setup(
         endpoints=endpoints,
         inhibition=list(build_inhibition_rules(config.inhibit_rules)),
         time_muter=TimeIntervalMuter(config.time_interval_map),
-        route_config=config.route,
     )
 
 
@@ -183,18 +181,13 @@ class Dispatcher:
     # -- configuration ----------------------------------------------------------------------
 
     def reload(self, config: Config) -> None:
-        """Apply a new configuration. Groups survive when the routing tree is unchanged;
-        otherwise current alerts are dispatched again into new groups (Alertmanager)."""
-        old = self.setup
+        """Apply a new configuration as Alertmanager does: every group is made again from
+        the alerts in the groups (a new group whose alerts started longer ago than its
+        ``group_wait`` flushes at once, and the notification log keeps that from sending
+        anything twice), and the removal of empty groups counts from now."""
         self.setup = _setup(config, self.options.external_url, self._endpoint_factory)
-        if old.route_config == self.setup.route_config:
-            self.table.routes = self.setup.routes
-            for group in self.table:
-                route = self._route_at(group.route.path)
-                if route is not None:
-                    group.route = route
-            return
-        survivors = [fp for g in self.table for fp in g.members]
+        old = self.table
+        survivors = [fp for g in old for fp in g.members]
         self.table = GroupTable(self.setup.routes)
         now = self.clock.now()
         created: list[AggregationGroup] = []
@@ -202,19 +195,23 @@ class Dispatcher:
             alert = self.alerts.get(fp)
             if alert is not None:
                 created += self.table.insert(alert, now)
+        self._next_maintenance = now + self.options.maintenance_interval
+        for group in old:  # their pending retries are superseded by the new groups' flushes
+            for pending in self._by_group.get(group.id, []):
+                if pending.flush is not None:
+                    pending.flush.failed = True
+        gone = [g.id for g in old if self.table.get(g.id) is None]
+        if gone:
+            self._spawn(self._delete_groups(gone))
         self._queue_group_writes(created)
         self._wake.set()
 
-    def _route_at(self, path: str) -> RouteNode | None:
-        node = self.setup.routes
-        if not path:
-            return node
-        for part in path.split("."):
-            index = int(part)
-            if index >= len(node.children):
-                return None
-            node = node.children[index]
-        return node
+    async def _delete_groups(self, ids: list[str]) -> None:
+        try:
+            await self.store.delete_groups(ids)
+        except StoreError:
+            self.metrics.store_errors.inc()
+            log.exception("forgetting %d groups failed", len(ids))
 
     # -- intake -----------------------------------------------------------------------------
 
