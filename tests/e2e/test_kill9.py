@@ -23,16 +23,6 @@ receivers:
 pytestmark = pytest.mark.realtime
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.external)])
-def backend_args(request: pytest.FixtureRequest) -> list[str]:
-    """No flag (SQLite in the data directory), or ``--database-url`` of a new PostgreSQL
-    database in the session's throwaway cluster."""
-    if request.param == "sqlite":
-        return []
-    cluster = request.getfixturevalue("postgres_cluster")
-    return ["--database-url", cluster.create_database()]
-
-
 def _write_config(tmp_path: Path) -> Path:
     path = tmp_path / "tocsin.yml"
     path.write_text(CONFIG)

@@ -15,14 +15,6 @@ from tests.support.tocsin import start_tocsin
 pytestmark = pytest.mark.realtime
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.external)])
-def backend_args(request: pytest.FixtureRequest) -> list[str]:
-    if request.param == "sqlite":
-        return []
-    cluster = request.getfixturevalue("postgres_cluster")
-    return ["--database-url", cluster.create_database()]
-
-
 def _config(tmp_path: Path, port: int, wait: str, interval: str, repeat: str) -> Path:
     path = tmp_path / "tocsin.yml"
     path.write_text(

@@ -19,14 +19,6 @@ receivers:
 """
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.external)])
-def backend_args(request: pytest.FixtureRequest) -> list[str]:
-    if request.param == "sqlite":
-        return []
-    cluster = request.getfixturevalue("postgres_cluster")
-    return ["--database-url", cluster.create_database()]
-
-
 def test_silences_acknowledged_before_kill9_survive(
     tmp_path: Path, backend_args: list[str]
 ) -> None:
