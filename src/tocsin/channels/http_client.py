@@ -338,7 +338,7 @@ async def send_request(
         response = await client.send(request, stream=True)
     except httpx.UnsupportedProtocol:
         raise DeliveryError(f"{name} URL is not an http or https URL", retryable=False) from None
-    except (httpx.HTTPError, OAuth2Error) as exc:
+    except (httpx.HTTPError, OAuth2Error, OSError) as exc:  # ssl.SSLError is an OSError
         detail = redact(str(exc), [*hidden, *_header_secrets(request)])
         reason = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
         raise DeliveryError(f"{name} request failed: {reason}", retryable=True) from exc

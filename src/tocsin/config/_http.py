@@ -170,6 +170,23 @@ class HTTPClientConfig(Model):
                 )
             if not oauth.token_url:
                 fail("oauth2 token_url must be configured", "oauth2")
+        if self.proxy_from_environment and self.proxy_url:
+            fail("if proxy_from_environment is configured, proxy_url must not be configured")
+        if self.proxy_from_environment and self.no_proxy:
+            fail("if proxy_from_environment is configured, no_proxy must not be configured")
+        if self.no_proxy and not self.proxy_url:
+            fail("if no_proxy is configured, proxy_url must also be configured")
+        tls = self.tls_config
+        if tls is not None and tls.cert_file and not tls.key_file:
+            fail(
+                f"client cert file {go_quote(tls.cert_file)} specified without client key file",
+                "tls_config",
+            )
+        if tls is not None and tls.key_file and not tls.cert_file:
+            fail(
+                f"client key file {go_quote(tls.key_file)} specified without client cert file",
+                "tls_config",
+            )
         if self.proxy_connect_header and not self.proxy_url:
             fail(
                 "if proxy_connect_header is configured proxy_url must also be configured",

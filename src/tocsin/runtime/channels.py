@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +13,9 @@ from tocsin.config.receivers.log import LogConfig
 from tocsin.config.receivers.webhook import WebhookConfig
 from tocsin.pipeline import Integration
 
-__all__ = ["Endpoint", "UnsupportedChannel", "build_endpoint"]
+__all__ = ["BrokenChannel", "Endpoint", "UnsupportedChannel", "build_endpoint"]
+
+log = logging.getLogger("tocsin.dispatch")
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +25,16 @@ class Endpoint:
     channel: Channel
     target: str
     supported: bool = True
+
+
+class BrokenChannel:
+    """An integration whose client could not be built (e.g. an unreadable CA file)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    async def send(self, target: str, message: Message, idempotency_key: str) -> None:
+        raise DeliveryError(self.reason, retryable=False)
 
 
 class UnsupportedChannel:
@@ -40,7 +53,14 @@ def build_endpoint(
     """The endpoint of one integration; ``base_dir`` resolves relative TLS file paths."""
     config: NotifierConfig | None = integration.config
     if isinstance(config, WebhookConfig):
-        channel = WebhookChannel(config, external_url, base_dir=base_dir)
+        try:
+            channel = WebhookChannel(config, external_url, base_dir=base_dir)
+        except ValueError as exc:
+            reason = (
+                f"receiver {integration.receiver!r} {integration.kind}[{integration.index}]: {exc}"
+            )
+            log.error("%s; its notifications will fail", reason)
+            return Endpoint(BrokenChannel(reason), "")
         return Endpoint(channel, webhook_target(config))
     if isinstance(config, LogConfig):
         return Endpoint(LogChannel(config.format), integration.receiver)
