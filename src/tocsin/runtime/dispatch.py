@@ -173,6 +173,7 @@ class Dispatcher:
         self._seq = itertools.count()
         self._by_group: dict[str, list[_Pending]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._closing: set[asyncio.Future[None]] = set()  # clients of replaced endpoints
         self._semaphore = asyncio.Semaphore(options.concurrency)
         self._next_maintenance = 0.0
         self._group_writes: dict[str, AggregationGroup] = {}
@@ -185,7 +186,11 @@ class Dispatcher:
         the alerts in the groups (a new group whose alerts started longer ago than its
         ``group_wait`` flushes at once, and the notification log keeps that from sending
         anything twice), and the removal of empty groups counts from now."""
+        retired = self.setup
         self.setup = _setup(config, self.options.external_url, self._endpoint_factory)
+        closing = asyncio.ensure_future(self._close_endpoints(retired, delay=30.0))
+        self._closing.add(closing)
+        closing.add_done_callback(self._closing.discard)
         old = self.table
         survivors = [fp for g in old for fp in g.members]
         self.table = GroupTable(self.setup.routes)
@@ -205,6 +210,16 @@ class Dispatcher:
             self._spawn(self._delete_groups(gone))
         self._queue_group_writes(created)
         self._wake.set()
+
+    async def _close_endpoints(self, setup: _Setup, delay: float = 0.0) -> None:
+        """Close the HTTP clients of replaced endpoints, once sends in flight are done."""
+        if delay:
+            await asyncio.sleep(delay)
+        for endpoint in setup.endpoints.values():
+            close = getattr(endpoint.channel, "aclose", None)
+            if close is not None:
+                with contextlib.suppress(Exception):
+                    await close()
 
     async def _delete_groups(self, ids: list[str]) -> None:
         try:
@@ -388,6 +403,9 @@ class Dispatcher:
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
+            for closing in list(self._closing):
+                closing.cancel()
+            await self._close_endpoints(self.setup)
             if self.holds_lease:
                 with contextlib.suppress(StoreError):
                     await self.store.release_lease(self.holder)
