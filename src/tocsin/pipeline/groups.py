@@ -73,7 +73,10 @@ class GroupTable:
     def __init__(self, routes: RouteNode) -> None:
         self.routes = routes
         self._groups: dict[str, AggregationGroup] = {}
-        self._by_fp: dict[str, list[AggregationGroup]] = {}
+        # fingerprint -> its group, or a list when an alert is in several (continue routes)
+        self._by_fp: dict[str, AggregationGroup | list[AggregationGroup]] = {}
+        # (route path, group-label values) -> group: finds a group without building its key
+        self._by_values: dict[tuple[str, tuple[object, ...]], AggregationGroup] = {}
         self._heap: list[tuple[float, int, AggregationGroup]] = []
         self._seq = itertools.count()
 
@@ -89,7 +92,38 @@ class GroupTable:
         return self._groups.get(gid)
 
     def groups_of(self, fingerprint: str) -> list[AggregationGroup]:
-        return list(self._by_fp.get(fingerprint, ()))
+        held = self._by_fp.get(fingerprint)
+        if held is None:
+            return []
+        return list(held) if isinstance(held, list) else [held]
+
+    def _hold(self, fingerprint: str, group: AggregationGroup) -> None:
+        held = self._by_fp.get(fingerprint)
+        if held is None:
+            self._by_fp[fingerprint] = group
+        elif isinstance(held, list):
+            held.append(group)
+        else:
+            self._by_fp[fingerprint] = [held, group]
+
+    def _release(self, fingerprint: str, group: AggregationGroup) -> None:
+        held = self._by_fp.get(fingerprint)
+        if held is group:
+            del self._by_fp[fingerprint]
+        elif isinstance(held, list):
+            rest = [g for g in held if g is not group]
+            if len(rest) == 1:
+                self._by_fp[fingerprint] = rest[0]
+            elif rest:
+                self._by_fp[fingerprint] = rest
+            else:
+                del self._by_fp[fingerprint]
+
+    @staticmethod
+    def _values(route: RouteNode, labels: Mapping[str, str]) -> tuple[object, ...]:
+        if route.group_by_all:
+            return tuple(sorted(labels.items()))
+        return tuple([labels.get(name) for name in route.group_by])
 
     def next_due(self) -> float | None:
         """When the earliest group is due (``None`` when there is no group)."""
@@ -110,33 +144,42 @@ class GroupTable:
     def add_group(self, group: AggregationGroup) -> None:
         """Take a group made elsewhere (restored from the store) and schedule it."""
         self._groups[group.id] = group
+        self._by_values[(group.route.path, self._values(group.route, group.labels))] = group
         for fp in group.members:
-            self._by_fp.setdefault(fp, []).append(group)
+            self._hold(fp, group)
         self.schedule(group, group.next_flush)
 
     def insert(self, alert: Alert, now: float) -> list[AggregationGroup]:
         """Put ``alert`` into the groups of every route it reaches; returns new groups."""
         created: list[AggregationGroup] = []
         fp = alert.fingerprint
-        for route in self.routes.match(alert.labels):
-            labels = group_labels(alert.labels, route.group_by, route.group_by_all)
-            key = group_key(route.key, labels)
-            gid = group_id(route, key)
-            group = self._groups.get(gid)
+        labels = alert.labels
+        by_values = self._by_values
+        for route in self.routes.match(labels):
+            group = by_values.get((route.path, self._values(route, labels)))
             if group is None:
-                group = AggregationGroup(gid, route, key, labels, now, now + route.group_wait)
+                grouped = group_labels(labels, route.group_by, route.group_by_all)
+                key = group_key(route.key, grouped)
+                group = AggregationGroup(
+                    group_id(route, key), route, key, grouped, now, now + route.group_wait
+                )
                 self.add_group(group)
                 created.append(group)
-            self.ensure_member(group, fp)
-            started_long_ago = alert.starts_at + route.group_wait < now
-            if not group.has_flushed and started_long_ago and group.next_flush > now:
+            if fp not in group.members:
+                group.members.add(fp)
+                self._hold(fp, group)
+            if (
+                group.first_flush_at is None
+                and alert.starts_at + route.group_wait < now
+                and group.next_flush > now
+            ):
                 self.schedule(group, now)
         return created
 
     def ensure_member(self, group: AggregationGroup, fingerprint: str) -> None:
         if fingerprint not in group.members:
             group.members.add(fingerprint)
-            self._by_fp.setdefault(fingerprint, []).append(group)
+            self._hold(fingerprint, group)
 
     def ensure(self, alert: Alert, now: float) -> list[AggregationGroup]:
         """``insert`` for an alert that is in no group yet; nothing for one that is."""
@@ -163,20 +206,18 @@ class GroupTable:
         for fp in fingerprints:
             if fp in group.members:
                 group.members.discard(fp)
-                holders = self._by_fp.get(fp)
-                if holders is not None:
-                    holders[:] = [g for g in holders if g is not group]
-                    if not holders:
-                        del self._by_fp[fp]
+                self._release(fp, group)
 
     def remove_empty(self) -> list[AggregationGroup]:
         """Remove groups without members (Alertmanager's maintenance); returns them."""
         empty = [g for g in self._groups.values() if not g.members and not g.busy]
         for group in empty:
             del self._groups[group.id]
+            self._by_values.pop((group.route.path, self._values(group.route, group.labels)), None)
         return empty
 
     def clear(self) -> None:
         self._groups.clear()
         self._by_fp.clear()
+        self._by_values.clear()
         self._heap.clear()

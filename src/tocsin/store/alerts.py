@@ -239,7 +239,11 @@ class AlertStore:
         stored: list[list[Any]] = await self._db.write("alerts.append", _flat_rows(alerts))
         versions = self._versions
         superseded = self._superseded
-        for fp, version in stored:
+        # Key the version map with the alerts' own fingerprint strings, not the copies in
+        # the writer's reply: one string per alert, not two.
+        own = {a.fingerprint: a.fingerprint for a in alerts}
+        for reply_fp, version in stored:
+            fp = own.get(reply_fp, reply_fp)
             newest = versions.get(fp)
             self._newest = max(self._newest, version)
             if newest is None or version > newest:
