@@ -1,4 +1,4 @@
-"""The ingest bench: its parts, and a tiny run against real servers (``external``)."""
+"""The bench's parts, and ``python -m bench.ingest`` at a tiny size against real servers."""
 
 from __future__ import annotations
 
@@ -10,13 +10,22 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import httpx
 import orjson
 import pytest
-from bench._alerts import ALERTNAMES, make_alerts, make_workload
+from bench._alerts import ALERTNAMES, make_alerts, make_grouped_alerts, make_workload
 from bench._load import percentile
 from bench._procfs import descendants, tree_stats
-from bench._server import parse_server_spec, render_command, stop_process_group
-from bench.ingest import RESULT_KEYS, summarise
+from bench._server import (
+    Sink,
+    config_duration,
+    kill_process_group,
+    parse_server_spec,
+    render_command,
+    render_config,
+    stop_process_group,
+)
+from bench._sink import clock
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ALERTMANAGER = Path("/usr/bin/prometheus-alertmanager")
@@ -29,7 +38,6 @@ ALERTMANAGER_TEMPLATE = (
 TOCSIN_TEMPLATE = (
     f"{TOCSIN} serve --config {{config}} --listen 127.0.0.1:{{port}} --data-dir {{datadir}}"
 )
-TOP_KEYS = {"bench", "when", "params", "machine", "baseline", "results", "ratios"}
 
 
 # --- the parts, no server needed -------------------------------------------------------
@@ -79,10 +87,10 @@ def test_percentile_nearest_rank() -> None:
 
 
 def test_server_spec_and_template() -> None:
-    spec = parse_server_spec("am=alertmanager --web.listen-address=127.0.0.1:{port} --x=")
-    assert spec.name == "am"
+    spec = parse_server_spec("srv=server --web.listen-address=127.0.0.1:{port} --x=")
+    assert spec.name == "srv"
     words = render_command(spec.template, config=Path("/c/f.yml"), port=1234, datadir=Path("/d d"))
-    assert words == ["alertmanager", "--web.listen-address=127.0.0.1:1234", "--x="]
+    assert words == ["server", "--web.listen-address=127.0.0.1:1234", "--x="]
     words = render_command(
         "srv --config {config} --data-dir '{datadir}'",
         config=Path("/c"),
@@ -95,26 +103,75 @@ def test_server_spec_and_template() -> None:
             parse_server_spec(bad)
 
 
-def test_summarise_takes_the_median_run() -> None:
-    runs = [
-        dict.fromkeys(RESULT_KEYS) | {"name": "x", "ok": True, "alerts_per_s": rate}
-        for rate in (30.0, 10.0, 20.0)
-    ]
-    runs[1]["ok"] = False
-    runs[1]["error"] = "boom"
-    summary = summarise(runs)
-    assert summary["alerts_per_s"] == 20.0
-    assert summary["ok"] is False
-    assert summary["error"] == "boom"
-    assert [run["alerts_per_s"] for run in summary["runs"]] == [30.0, 10.0, 20.0]
+def test_grouped_alerts_fill_every_group_evenly() -> None:
+    for count, groups in ((20_000, 500), (200, 5), (120, 7)):
+        alerts = make_grouped_alerts(count, groups)
+        assert len({tuple(sorted(a["labels"].items())) for a in alerts}) == count
+        keys = Counter((a["labels"]["alertname"], a["labels"]["service"]) for a in alerts)
+        assert len(keys) == groups
+        assert max(keys.values()) - min(keys.values()) <= 1
+
+
+def test_config_renders_group_options() -> None:
+    assert config_duration(1) == "1s"
+    assert config_duration(0) == "0s"
+    assert config_duration(1.5) == "1500ms"
+    text = render_config(
+        "http://127.0.0.1:1/runs/3", group_by=("...",), group_wait="0s", group_interval="10s"
+    )
+    assert "group_by: ['...']" in text
+    assert "group_wait: 0s" in text
+    assert "group_interval: 10s" in text
+    assert "url: http://127.0.0.1:1/runs/3" in text
+
+
+def test_alertmanager_template_must_turn_gossip_off() -> None:
+    with pytest.raises(ValueError, match=r"--cluster\.listen-address="):
+        parse_server_spec("am=/usr/bin/prometheus-alertmanager --web.listen-address=:{port}")
+    spec = parse_server_spec("am=prometheus-alertmanager :{port} --cluster.listen-address=")
+    assert spec.name == "am"
+
+
+def test_sink_records_notifications_per_path_with_a_shared_clock() -> None:
+    sink = Sink()
+    sink.start()
+    try:
+        payload = {
+            "groupKey": '{}:{alertname="A"}',
+            "status": "firing",
+            "groupLabels": {"alertname": "A"},
+            "alerts": [{"fingerprint": "f1", "labels": {}}, {"labels": {"b": "2", "a": "1"}}],
+        }
+        before = clock()
+        with httpx.Client(trust_env=False) as client:
+            for path in ("/runs/1", "/runs/1", "/runs/2"):
+                client.post(sink.url(path), json=payload).raise_for_status()
+            client.post(sink.url("/runs/2"), content=b"not json").raise_for_status()
+        after = clock()
+        first = sink.notifications("/runs/1")
+        assert len(first) == 2
+        assert before <= first[0].t <= first[1].t <= after
+        assert first[0].group_key == '{}:{alertname="A"}'
+        assert first[0].status == "firing"
+        assert first[0].group_labels == {"alertname": "A"}
+        assert first[0].alerts == ("f1", '{"a":"1","b":"2"}')
+        assert len(sink.notifications("/runs/1", start=1)) == 1
+        second = sink.notifications("/runs/2")
+        assert [n.group_key for n in second] == ['{}:{alertname="A"}', None]
+        sink.forget("/runs/1")
+        assert sink.notifications("/runs/1") == []
+        assert len(sink.notifications("/runs/2")) == 2
+    finally:
+        sink.stop()
 
 
 def _gone(pid: int) -> bool:
+    """Dead: no process, or a zombie waiting for init to reap it."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
         return True
-    return False
+    return stat[stat.rindex(")") + 2] in "ZX"
 
 
 @pytest.mark.parametrize("ignore_term", [False, True], ids=["sigterm", "sigkill"])
@@ -144,6 +201,27 @@ def test_stop_process_group_stops_the_whole_group(ignore_term: bool) -> None:
             proc.wait()
 
 
+def test_kill_process_group_kills_every_member_at_once() -> None:
+    proc = subprocess.Popen(
+        ["sh", "-c", 'trap "" TERM; sleep 30 & sleep 30 & wait'], start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 5
+        while len(descendants(proc.pid)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        tree = descendants(proc.pid)
+        kill_process_group(proc, grace=2)
+        assert proc.returncode == -signal.SIGKILL
+        deadline = time.monotonic() + 2
+        while not all(_gone(pid) for pid in tree) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert all(_gone(pid) for pid in tree)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
 def test_tree_stats_of_this_process() -> None:
     stats = tree_stats(os.getpid())
     assert os.getpid() in stats.pids
@@ -152,85 +230,37 @@ def test_tree_stats_of_this_process() -> None:
     assert stats.cpu_seconds > 0
 
 
-# --- tiny runs against real servers ----------------------------------------------------
+# --- python -m bench.ingest against real servers -----------------------------------------
 
 
-def _run_bench(tmp_path: Path, *servers: str, alerts: int = 500) -> tuple[int, dict[str, object]]:
+@pytest.mark.external
+def test_ingest_shorthand_side_by_side(tmp_path: Path) -> None:
     out = tmp_path / "ingest.json"
-    command = [sys.executable, "-m", "bench.ingest", "--alerts", str(alerts)]
-    command += ["--batch", "50", "--concurrency", "2", "--timeout", "60", "--json", str(out)]
-    for server in servers:
-        command += ["--server", server]
+    command = [sys.executable, "-m", "bench.ingest", "--alerts", "200", "--batch", "50"]
+    command += ["--concurrency", "2", "--json", str(out)]
+    command += ["--server", f"first={ALERTMANAGER_TEMPLATE}"]
+    command += ["--server", f"second={TOCSIN_TEMPLATE}"]
     proc = subprocess.run(
-        command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=240, check=False
+        command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False
     )
     assert out.exists(), f"no JSON written:\n{proc.stdout}\n{proc.stderr}"
-    report: dict[str, object] = orjson.loads(out.read_bytes())
-    return proc.returncode, report
-
-
-def _check_result(result: dict[str, object], alerts: int) -> None:
-    assert set(RESULT_KEYS) <= set(result)
-    assert result["error"] is None, result["error"]
-    assert result["ok"] is True
-    assert result["failures"] == 0
-    assert result["not_sent"] == 0
-    assert result["requests"] == alerts // 50
-    assert result["statuses"] == {"200": alerts // 50}
-    assert result["accepted_alerts"] == alerts
-    assert result["listed"] == alerts
-    assert result["listed_distinct"] == alerts
-    latency = result["latency_ms"]
-    assert isinstance(latency, dict)
-    assert 0 < latency["p50"] <= latency["p99"] <= latency["max"]
-    for key in ("alerts_per_s", "rss_mib", "rss_peak_mib", "elapsed_s"):
-        value = result[key]
-        assert isinstance(value, int | float)
-        assert value > 0, key
-    assert isinstance(result["server_cpu_s"], int | float)
-    assert result["server_cpu_s"] >= 0
-    assert isinstance(result["rss_peak_mib"], int | float)
-    assert isinstance(result["rss_mib"], int | float)
-    assert result["rss_peak_mib"] >= result["rss_mib"]
-    assert result["server_pids"]
-    assert result["exit_code"] is not None
-
-
-SERVERS = [
-    pytest.param(f"alertmanager={ALERTMANAGER_TEMPLATE}", id="alertmanager"),
-    pytest.param(f"tocsin={TOCSIN_TEMPLATE}", id="tocsin"),
-]
-
-
-@pytest.mark.external
-@pytest.mark.parametrize("server", SERVERS)
-def test_ingest_smoke(server: str, tmp_path: Path) -> None:
-    code, report = _run_bench(tmp_path, server)
-    assert set(report) >= TOP_KEYS
-    results = report["results"]
-    assert isinstance(results, list)
-    assert len(results) == 1
-    _check_result(results[0], 500)
-    assert report["ratios"] == {}
-    assert code == 0
-
-
-@pytest.mark.external
-def test_ingest_side_by_side(tmp_path: Path) -> None:
-    code, report = _run_bench(
-        tmp_path,
-        f"first={ALERTMANAGER_TEMPLATE}",
-        f"second={ALERTMANAGER_TEMPLATE}",
-        alerts=200,
-    )
-    results = report["results"]
-    assert isinstance(results, list)
-    assert [result["name"] for result in results] == ["first", "second"]
-    for result in results:
-        _check_result(result, 200)
-    ratios = report["ratios"]
-    assert isinstance(ratios, dict)
-    assert set(ratios) == {"second/first"}
-    assert ratios["second/first"]["listed"] == 1.0
-    assert ratios["second/first"]["alerts_per_s"] > 0
-    assert code == 0
+    report = orjson.loads(out.read_bytes())
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert report["baseline"] == "first"
+    assert list(report["scenarios"]) == ["ingest"]
+    ingest = report["scenarios"]["ingest"]
+    assert ingest["params"] == {"alerts": 200, "batch": 50, "concurrency": 2}
+    assert set(ingest["ratios"]) == {"second/first"}
+    assert ingest["ratios"]["second/first"]["listed"] == 1.0
+    for name in ("first", "second"):
+        result = ingest["results"][name]
+        assert result["ok"] is True, result["problems"]
+        metrics = result["metrics"]
+        assert metrics["accepted_alerts"] == 200
+        assert metrics["listed"] == metrics["listed_distinct"] == 200
+        assert metrics["failures"] == 0
+        assert metrics["statuses"] == {"200": 4}
+        assert 0 < metrics["latency_p50_ms"] <= metrics["latency_p99_ms"]
+        assert 0 < metrics["rss_mib"] <= metrics["rss_peak_mib"]
+        assert metrics["alerts_per_s"] > 0
+    assert "second/first" in proc.stdout

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+from tests.support.ports import free_port
+from tests.support.processes import stop_process, wait_http_ready
 from tests.support.tocsin import start_tocsin
 
 pytestmark = pytest.mark.realtime
@@ -102,6 +107,54 @@ def test_sigterm_stops_gracefully_and_keeps_state(tmp_path: Path) -> None:
         assert [a["labels"]["alertname"] for a in listed] == ["Kept"]
     finally:
         again.stop()
+
+
+def test_sigterm_to_the_whole_process_group_stops_cleanly(tmp_path: Path) -> None:
+    """As systemd and Ctrl-C do: the writer process gets the signal too, and must let the
+    server finish its last writes."""
+    config = tmp_path / "tocsin.yml"
+    config.write_text(CONFIG.format(receiver="r"))
+    port = free_port()
+    log_path = tmp_path / "server.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tocsin",
+                "serve",
+                "--config",
+                str(config),
+                "--listen",
+                f"127.0.0.1:{port}",
+                "--data-dir",
+                str(tmp_path / "data"),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_http_ready(
+            proc,
+            f"http://127.0.0.1:{port}/-/ready",
+            log_path,
+            name="tocsin",
+            error=RuntimeError,
+            timeout=20,
+        )
+        resp = httpx.post(
+            f"http://127.0.0.1:{port}/api/v2/alerts", json=[{"labels": {"alertname": "Kept"}}]
+        )
+        assert resp.status_code == 200
+        os.killpg(proc.pid, signal.SIGTERM)
+        assert proc.wait(15) == 0
+    finally:
+        stop_process(proc)
+    text = log_path.read_text()
+    assert "stopped" in text
+    assert "writer process failed" not in text, text
+    assert "Traceback" not in text, text
 
 
 def test_a_taken_port_is_a_clear_error(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import signal
 import sys
 import threading
 from typing import Any
@@ -122,6 +123,11 @@ class _Checkpointer:
 
 
 def main() -> int:
+    # The server stops this process by closing its pipe, after the last write. A signal
+    # sent to the whole process group (Ctrl-C in a terminal, systemd's control-group stop)
+    # must not kill it first and fail the writes of the graceful shutdown.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.basicConfig(
         stream=sys.stderr,
         level=logging.INFO,
