@@ -75,14 +75,33 @@ def _seconds_text(dt: datetime) -> str:
     )
 
 
+# Whole seconds already printed: alerts of a batch share their start and update seconds,
+# so listing many alerts prints few distinct ones.
+_PREFIXES: dict[int, str] = {}
+_PREFIXES_MAX = 1 << 16
+
+
+def _split(ts: float) -> tuple[str, int]:
+    """``ts`` as its printed whole second and its microseconds."""
+    micro = round(min(max(ts, _GO_ZERO), _LATEST) * 1_000_000)
+    second, fraction = divmod(micro, 1_000_000)
+    prefix = _PREFIXES.get(second)
+    if prefix is None:
+        if len(_PREFIXES) >= _PREFIXES_MAX:
+            _PREFIXES.clear()
+        prefix = _seconds_text(_EPOCH + timedelta(seconds=second))
+        _PREFIXES[second] = prefix
+    return prefix, fraction
+
+
 def format_millis(ts: float) -> str:
     """``2026-01-02T03:04:05.678Z``: UTC with milliseconds, as Alertmanager's API prints."""
-    dt = _utc(ts)
-    return f"{_seconds_text(dt)}.{dt.microsecond // 1000:03d}Z"
+    prefix, micro = _split(ts)
+    return f"{prefix}.{micro // 1000:03d}Z"
 
 
 def format_nanos(ts: float) -> str:
     """Go's RFC 3339 with nanoseconds: fractional digits without trailing zeros."""
-    dt = _utc(ts)
-    frac = f"{dt.microsecond:06d}".rstrip("0")
-    return f"{_seconds_text(dt)}{'.' + frac if frac else ''}Z"
+    prefix, micro = _split(ts)
+    frac = f"{micro:06d}".rstrip("0")
+    return f"{prefix}{'.' + frac if frac else ''}Z"

@@ -194,6 +194,11 @@ class Server:
             store = self.ctx.alerts
             if store is None:
                 continue
+            # Objects that survived until now live long (alerts, groups): keep the cyclic
+            # collector's full passes from walking them again and again. Whatever is
+            # cyclic garbage is collected first, so nothing that is garbage is frozen.
+            gc.collect()
+            gc.freeze()
             now = self.clock.now()
             try:
                 await store.flush_refreshes(now)
