@@ -118,7 +118,7 @@ def test_oauth2_token_is_fetched_and_sent() -> None:
     def answer(seen: Seen) -> Reply:
         if seen.path == "/token":
             return Reply(200, b'{"access_token":"t0k","expires_in":60}')
-        return Reply(204)
+        return Reply(200)
 
     srv = LocalServer(answer)
     oauth = {"client_id": "c", "client_secret": "s", "token_url": srv.url("/token")}

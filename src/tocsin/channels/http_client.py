@@ -36,6 +36,7 @@ from tocsin import __version__
 from tocsin.channels._http_oauth2 import OAuth2Auth, OAuth2Error
 from tocsin.channels._http_proxy import ProxyPlan, plan_proxies
 from tocsin.channels._http_tls import tls_context
+from tocsin.channels._http_wire import AiohttpTransport
 from tocsin.channels.base import DeliveryError
 from tocsin.config import HTTPClientConfig, TLSConfig
 from tocsin.model import Clock, SystemClock
@@ -89,7 +90,7 @@ def _transport(
     owned: Sequence[_Closeable] = (),
 ) -> _Transport:
     context = tls_context(tls, base_dir)
-    direct = httpx.AsyncHTTPTransport(verify=context, trust_env=False)
+    direct = AiohttpTransport(context)
     if plan is None:
         return _Transport(lambda _: direct, [direct, *owned])
     via: dict[str, httpx.AsyncHTTPTransport] = {}
@@ -107,7 +108,9 @@ def _transport(
         )
 
     def pick(url: httpx.URL) -> httpx.AsyncBaseTransport:
-        return direct if plan.proxy_for(url) is None else via[url.scheme]
+        if plan.proxy_for(url) is None or url.scheme not in via:
+            return direct
+        return via[url.scheme]
 
     return _Transport(pick, [direct, *via.values(), *owned])
 
