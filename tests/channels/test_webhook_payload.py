@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from tocsin.channels.webhook import GO_ZERO_TIME, quote_meta, webhook_payload
+import functools
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tocsin.channels.webhook import (
+    GO_ZERO_TIME,
+    compare_label_sets,
+    quote_meta,
+    sort_alerts,
+    webhook_payload,
+)
 from tocsin.model import Alert, fingerprint
 
 NOW = 1_800_000_000.0
@@ -43,3 +54,33 @@ def test_a_group_of_resolved_alerts_is_resolved() -> None:
 def test_quote_meta_escapes_regex_characters() -> None:
     assert quote_meta("ops.team+1") == r"ops\.team\+1"
     assert quote_meta("a(b)[c]{d}|e^f$g*h?i\\") == r"a\(b\)\[c\]\{d\}\|e\^f\$g\*h\?i\\"
+
+
+# --- the sort key equals Alertmanager's comparison ------------------------------------
+
+_NAMES = st.sampled_from(["a", "ab", "b", "job", "instance", "x", "é", "z"])
+_VALUES = st.sampled_from(["", "1", "10", "2", "a", "b", "ä"])
+_LABEL_SETS = st.dictionaries(_NAMES, _VALUES, min_size=1, max_size=5)
+
+
+def _reference(x: dict[str, str], y: dict[str, str]) -> int:
+    for key in ("job", "instance"):
+        xv, yv = x.get(key), y.get(key)
+        if xv is None and yv is None:
+            continue
+        if xv is None:
+            return 1
+        if yv is None:
+            return -1
+        if xv != yv:
+            return -1 if xv < yv else 1
+    return compare_label_sets(x, y)
+
+
+@settings(max_examples=300, derandomize=True)
+@given(st.lists(_LABEL_SETS, min_size=2, max_size=8, unique_by=lambda d: tuple(sorted(d.items()))))
+def test_sort_order_equals_alertmanagers_comparison(label_sets: list[dict[str, str]]) -> None:
+    alerts = [Alert(fingerprint(ls), ls, {}, 0.0, 1.0, 0.0) for ls in label_sets]
+    got = [a.labels for a in sort_alerts(alerts)]
+    want = sorted(label_sets, key=functools.cmp_to_key(_reference))
+    assert got == want

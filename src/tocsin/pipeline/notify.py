@@ -85,10 +85,18 @@ def plan_flush(
     plan = FlushPlan(group, now)
     plan.resolved = {a.fingerprint: a.ends_at for a in alerts if a.ends_at <= now}
     route = group.route
+    # Muters whose answer depends on the route only (time intervals) are asked once.
+    if any(m.mutes({}, route, now) is not None for m in muters if getattr(m, "per_route", False)):
+        plan.muted = len(alerts)
+        return plan
+    per_alert = [m for m in muters if not getattr(m, "per_route", False)]
     kept: list[Alert] = []
     for alert in alerts:
-        if any(m.mutes(alert.labels, route, now) is not None for m in muters):
-            plan.muted += 1
+        labels = alert.labels
+        for muter in per_alert:
+            if muter.mutes(labels, route, now) is not None:
+                plan.muted += 1
+                break
         else:
             kept.append(alert)
     if not kept:
