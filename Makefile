@@ -51,12 +51,12 @@ typecheck: $(STAMP)
 
 check: lint typecheck test-fast
 
-## Side-by-side benchmark of tocsin and Alertmanager (a few minutes).
+## Side-by-side benchmark of tocsin and Alertmanager: every scenario, median of 3 (5-10 minutes).
 bench: $(STAMP) system-deps
-	$(BIN)/python -m bench.ingest \
+	$(BIN)/python -m bench \
 	  --server "tocsin=$(BIN)/tocsin serve --config {config} --listen 127.0.0.1:{port} --data-dir {datadir}" \
 	  --server "alertmanager=prometheus-alertmanager --config.file={config} --storage.path={datadir} --web.listen-address=127.0.0.1:{port} --cluster.listen-address=" \
-	  --repeat 3 --json bench/results/ingest.json
+	  --repeat 3 --json bench/results/latest.json
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache .hypothesis

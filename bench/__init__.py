@@ -1,4 +1,7 @@
-"""Load generators that compare tocsin with Alertmanager side by side.
+"""Benchmarks that compare tocsin with Alertmanager side by side.
 
-``python -m bench.ingest --help`` is the entry point; see ``bench/ingest.py``.
+``python -m bench --help`` is the entry point (``bench/_suite.py``): the scenarios
+``ingest``, ``storm``, ``latency``, ``steady`` and ``restart`` (one module each) against
+every server given, one table and one JSON report. ``python -m bench.ingest`` runs the
+ingest scenario alone.
 """

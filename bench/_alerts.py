@@ -16,7 +16,15 @@ from typing import Any
 
 import orjson
 
-__all__ = ["ALERTNAMES", "Workload", "batches", "make_alerts", "make_workload"]
+__all__ = [
+    "ALERTNAMES",
+    "Workload",
+    "batches",
+    "make_alerts",
+    "make_grouped_alerts",
+    "make_workload",
+    "rfc3339",
+]
 
 # (alertname, severity, summary template, description template)
 _RULES: tuple[tuple[str, str, str, str], ...] = (
@@ -345,7 +353,7 @@ def _host(n: int) -> str:
     return f"ip-10-{(n >> 16) & 0xFF}-{(n >> 8) & 0xFF}-{n & 0xFF}.{region}.compute.internal"
 
 
-def _rfc3339(moment: datetime) -> str:
+def rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -354,7 +362,7 @@ def make_alerts(count: int, *, seed: int = 1, now: datetime | None = None) -> li
     if count < 0:
         raise ValueError("count must not be negative")
     rng = random.Random(seed)
-    starts_at = _rfc3339(now or datetime.now(UTC))
+    starts_at = rfc3339(now or datetime.now(UTC))
     alerts: list[dict[str, Any]] = []
     nrules = len(_RULES)
     for i in range(count):
@@ -396,6 +404,29 @@ def make_alerts(count: int, *, seed: int = 1, now: datetime | None = None) -> li
                 ),
             }
         )
+    return alerts
+
+
+def make_grouped_alerts(
+    count: int, groups: int, *, seed: int = 1, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """``count`` distinct firing alerts spread evenly over ``groups`` ``(alertname, service)``.
+
+    Alert ``i`` belongs to group ``g = i % groups``: its ``alertname`` is
+    ``ALERTNAMES[g % len(ALERTNAMES)]`` and its ``service`` ``svc-{g // len(ALERTNAMES)}``;
+    its ``instance`` is derived from ``i // groups``, which keeps the label sets distinct.
+    """
+    if groups < 1:
+        raise ValueError("groups must be at least 1")
+    alerts = make_alerts(count, seed=seed, now=now)
+    nnames = len(ALERTNAMES)
+    for i, alert in enumerate(alerts):
+        member, group = divmod(i, groups)
+        labels = alert["labels"]
+        port = labels["instance"].rpartition(":")[2]
+        labels["alertname"] = ALERTNAMES[group % nnames]
+        labels["service"] = f"svc-{group // nnames}"
+        labels["instance"] = f"{_host(member)}:{port}"
     return alerts
 
 

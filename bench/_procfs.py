@@ -6,7 +6,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["TreeStats", "descendants", "machine_cpu_seconds", "tree_stats"]
+__all__ = [
+    "TreeStats",
+    "descendants",
+    "live_group_members",
+    "machine_cpu_seconds",
+    "tree_stats",
+]
 
 _CLK_TCK = os.sysconf("SC_CLK_TCK")
 _PROC = Path("/proc")
@@ -41,6 +47,19 @@ def descendants(root: int) -> list[int]:
         found.append(pid)
         todo.extend(children.get(pid, ()))
     return found
+
+
+def live_group_members(pgid: int) -> list[int]:
+    """The processes of process group ``pgid`` that are not zombies."""
+    members: list[int] = []
+    for entry in _PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        fields = _stat_fields(int(entry.name))
+        # After the command name: state=0 ppid=1 pgrp=2.
+        if fields is not None and int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+            members.append(int(entry.name))
+    return members
 
 
 def _status_kib(pid: int) -> tuple[int, int]:

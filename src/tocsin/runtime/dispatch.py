@@ -333,7 +333,7 @@ class Dispatcher:
         rows = await self.store.claim_outbox(self.holder)
         now = self.clock.now()
         for delivery_id, gid, body, _flushed in rows:
-            delivery = delivery_from_body(int(delivery_id), str(gid), str(body))
+            delivery = delivery_from_body(int(delivery_id), str(gid), str(body), self.alerts.get)
             self._enqueue(_Pending(delivery, None, backoff_delays(self.rng), due=now))
         if rows:
             log.info("resuming %d notifications from the outbox", len(rows))

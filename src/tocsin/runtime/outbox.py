@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -21,25 +23,15 @@ __all__ = [
 ]
 
 
-def _alert_row(a: Alert) -> list[Any]:
-    return [
-        a.fingerprint,
-        a.labels,
-        a.annotations,
-        a.starts_at,
-        a.ends_at,
-        a.updated_at,
-        a.generator_url,
-        a.timeout,
-    ]
-
-
 def delivery_body(d: Delivery) -> str:
+    """An outbox row's content. Alerts are named by fingerprint with the end they had at
+    the flush (which decides their status); the rest of them is read back from the alert
+    store, so a flush of many large groups writes little."""
     return orjson.dumps(
         {
             "key": d.key.as_list(),
             "labels": d.group_labels,
-            "alerts": [_alert_row(a) for a in d.alerts],
+            "alerts": [[a.fingerprint, a.ends_at] for a in d.alerts],
             "firing": sorted(d.firing),
             "resolved": sorted(d.resolved),
             "now": d.now,
@@ -47,13 +39,18 @@ def delivery_body(d: Delivery) -> str:
     ).decode()
 
 
-def delivery_from_body(delivery_id: int, group_id: str, body: str) -> Delivery:
+def delivery_from_body(
+    delivery_id: int, group_id: str, body: str, alert_of: Callable[[str], Alert | None]
+) -> Delivery:
+    """A stored delivery, its alerts read from the store as they are now (an alert
+    forgotten since is left out), each with the end it had at the flush."""
     data = orjson.loads(body)
     gk, receiver, kind, index = data["key"]
-    alerts = [
-        Alert(fp, labels, annotations, starts, ends, updated, url, bool(timeout))
-        for fp, labels, annotations, starts, ends, updated, url, timeout in data["alerts"]
-    ]
+    alerts = []
+    for fp, ends_at in data["alerts"]:
+        alert = alert_of(fp)
+        if alert is not None:
+            alerts.append(alert if alert.ends_at == ends_at else replace(alert, ends_at=ends_at))
     return Delivery(
         NotifyKey(gk, receiver, kind, int(index)),
         group_id,
