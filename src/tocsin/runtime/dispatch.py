@@ -427,15 +427,20 @@ class Dispatcher:
     async def _tick(self, now: float) -> None:
         due = self.table.pop_due(now)
         if due:
-            try:
-                await self.flush(due, now)
-            except StoreError:
-                self.metrics.store_errors.inc()
-                log.exception("storing a flush failed; the groups flush again at their next tick")
+            # Not awaited: groups that come due while this flush is being stored are
+            # flushed at once, and concurrent flushes share the writer's commits.
+            self._spawn(self._flush_task(due, now))
         while self._retry_heap and self._retry_heap[0][0] <= now:
             _, _, pending = heapq.heappop(self._retry_heap)
             if not pending.cancelled and pending.due <= now:
                 self._spawn(self._attempt(pending))
+
+    async def _flush_task(self, groups: Sequence[AggregationGroup], now: float) -> None:
+        try:
+            await self.flush(groups, now)
+        except StoreError:
+            self.metrics.store_errors.inc()
+            log.exception("storing a flush failed; the groups flush again at their next tick")
 
     def _next_retry(self) -> float | None:
         heap = self._retry_heap

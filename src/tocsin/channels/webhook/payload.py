@@ -97,7 +97,9 @@ def webhook_payload(
     external_url: str,
     max_alerts: int = 0,
 ) -> dict[str, Any]:
-    """The JSON object a webhook receives for one notification of a group."""
+    """The JSON object a webhook receives for one notification of a group.
+
+    It shares the alerts' label and annotation maps (serialise it, do not change it)."""
     ordered = sort_alerts(alerts)
     truncated = 0
     if max_alerts and len(ordered) > max_alerts:
@@ -111,8 +113,8 @@ def webhook_payload(
         entries.append(
             {
                 "status": "resolved" if resolved else "firing",
-                "labels": dict(alert.labels),
-                "annotations": dict(alert.annotations),
+                "labels": alert.labels,
+                "annotations": alert.annotations,
                 "startsAt": format_nanos(alert.starts_at),
                 "endsAt": format_nanos(alert.ends_at) if resolved else GO_ZERO_TIME,
                 "generatorURL": alert.generator_url,
