@@ -78,6 +78,21 @@ def test_unchanged_repost_refreshes_end_without_a_write_until_flushed(
     assert stored_row(database, first.fingerprint)[1] == clock.now() + RESOLVE  # type: ignore[index]
 
 
+def test_refreshes_wait_until_the_stored_end_comes_near(
+    store: AlertStore, database: Database, clock: FakeClock
+) -> None:
+    first = make(clock, starts=clock.now())  # stored end: now + RESOLVE (5 min)
+    put(store, clock, first)
+    for _ in range(6):  # re-posted every 10 s, as Prometheus does
+        clock.advance(10)
+        assert put(store, clock, make(clock, starts=first.starts_at)) == (0, 1)
+        assert asyncio.run(store.flush_refreshes(clock.now(), horizon=30)) == 0
+    assert stored_row(database, first.fingerprint)[1] == first.ends_at  # type: ignore[index]
+    clock.fast_forward(seconds=RESOLVE - 60 - 30)  # the stored end is 30 s away
+    assert asyncio.run(store.flush_refreshes(clock.now(), horizon=30)) == 1
+    assert stored_row(database, first.fingerprint)[1] == first.starts_at + 60 + RESOLVE  # type: ignore[index]
+
+
 def test_repost_with_new_annotations_is_written_and_keeps_start(
     store: AlertStore, database: Database, clock: FakeClock
 ) -> None:

@@ -41,6 +41,11 @@ class Metrics:
             "Unchanged re-posted alerts whose end was only pushed later (batched writes).",
             registry=r,
         )
+        self.alerts_refresh_rows = Counter(
+            "tocsin_alerts_refresh_rows_written_total",
+            "Rows written to store refreshed endsAt values (batched, only when needed).",
+            registry=r,
+        )
         self.alerts = Gauge(
             "tocsin_alerts",
             "Alerts held in the store, by state.",

@@ -74,7 +74,8 @@ class AlertStore:
         self._alerts: dict[str, Alert] = {}
         self._versions: dict[str, int] = {}  # fingerprint -> newest stored version
         self._superseded: list[int] = []  # stored versions no longer anybody's newest
-        self._refresh: set[str] = set()  # fingerprints whose new endsAt is not stored yet
+        # fingerprint -> the endsAt stored for it, when a later one is not stored yet
+        self._refresh: dict[str, float] = {}
         self.last_alive: float | None = None  # the last sign of life before this start
         self._newest = 0  # the highest version known here
         # (monotonic time, newest version known then): where the next sync starts reading
@@ -123,7 +124,7 @@ class AlertStore:
             was_firing = last_alive is None or alert.ends_at > last_alive
             if was_firing and alert.ends_at <= ready_at:
                 loaded[fp] = replace(alert, ends_at=extended_until)
-                self._refresh.add(fp)
+                self._refresh[fp] = alert.ends_at
         self.last_alive = last_alive
         self._newest = max(versions.values(), default=0)
         self._sync_marks = [(-math.inf, self._newest)]
@@ -210,7 +211,7 @@ class AlertStore:
                 and new.same_content(old)
             ):
                 current[fp] = new
-                self._refresh.add(fp)
+                self._refresh.setdefault(fp, old.ends_at)
                 refreshed.append(fp)
                 continue
             if fp not in previous:
@@ -252,11 +253,24 @@ class AlertStore:
                 versions[fp] = version
             else:  # a concurrent put stored a newer version first
                 superseded.append(version)
-            self._refresh.discard(fp)
+            self._refresh.pop(fp, None)
 
-    async def flush_refreshes(self, now: float) -> int:
-        """Store the queued ``endsAt`` refreshes in one batch, and note that we are alive."""
-        pending, self._refresh = self._refresh, set()
+    async def flush_refreshes(self, now: float, horizon: float | None = None) -> int:
+        """Store queued ``endsAt`` refreshes in one batch, and note that we are alive.
+
+        With ``horizon``, only the alerts whose stored end comes within ``horizon`` seconds
+        are written: a stored end still after the next sign of life already keeps the
+        alert firing across a crash (see ``load``), so an alert re-posted every few seconds
+        costs a write only every few minutes. Without it, every queued refresh is written
+        (at shutdown).
+        """
+        if horizon is None:
+            pending, self._refresh = self._refresh, {}
+        else:
+            limit = now + horizon
+            pending = {fp: ends for fp, ends in self._refresh.items() if ends <= limit}
+            for fp in pending:
+                del self._refresh[fp]
         alerts = [a for fp in pending if (a := self._alerts.get(fp)) is not None]
         try:
             await asyncio.gather(
@@ -264,7 +278,8 @@ class AlertStore:
                 self._db.write("meta.set", [_LAST_ALIVE, repr(now)]),
             )
         except BaseException:
-            self._refresh |= pending
+            for fp, ends in pending.items():
+                self._refresh.setdefault(fp, ends)
             raise
         return len(alerts)
 
@@ -290,7 +305,7 @@ class AlertStore:
             if alert is not None and alert.ends_at <= cutoff:
                 del self._alerts[fp]
                 self._versions.pop(fp, None)
-                self._refresh.discard(fp)
+                self._refresh.pop(fp, None)
         return len(doomed)
 
     def pending_refreshes(self) -> int:
