@@ -19,6 +19,7 @@ from bench._scenario import Outcome, Row, RunContext
 from bench._server import parse_server_spec
 from bench._suite import KINDS, build_report
 from bench.ingest import suite_argv
+from bench.steady import REFRESH_ROWS, REFRESHED, WRITTEN, rows_written
 
 
 def _record(metrics: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -289,3 +290,15 @@ def test_ingest_shorthand_keeps_its_flags() -> None:
         "--repeat",
         "3",
     ]
+
+
+def test_steady_counts_rows_not_refreshes() -> None:
+    before = {WRITTEN: 10.0, REFRESH_ROWS: 0.0, REFRESHED: 100.0}
+    after = {WRITTEN: 12.0, REFRESH_ROWS: 5.0, REFRESHED: 60_100.0}
+    total, deltas = rows_written(before, after)
+    assert total == 7
+    assert deltas == {WRITTEN: 2.0, REFRESH_ROWS: 5.0, REFRESHED: 60_000.0}
+    older = {WRITTEN: 1.0, REFRESH_ROWS: None, REFRESHED: 3.0}
+    assert rows_written(older, {WRITTEN: 1.0, REFRESH_ROWS: None, REFRESHED: 9.0})[0] == 6
+    absent = dict.fromkeys((WRITTEN, REFRESH_ROWS, REFRESHED))
+    assert rows_written(absent, absent)[0] is None
