@@ -29,11 +29,29 @@ class TimeFormatError(ValueError):
     """A timestamp that is not in a form the API accepts."""
 
 
+# Times already parsed: the alerts of a batch, and every re-post of an alert by Prometheus,
+# carry the same startsAt text.
+_PARSED: dict[str, float | None] = {}
+_PARSED_MAX = 1 << 14
+
+
 def parse_time(text: str) -> float | None:
     """Seconds since the epoch, or ``None`` for Go's zero time (unset).
 
     The empty string is the Unix epoch, as Alertmanager's API framework reads it.
     """
+    try:
+        return _PARSED[text]
+    except KeyError:
+        pass
+    value = _parse_time(text)  # raises for bad text, which is never cached
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()
+    _PARSED[text] = value
+    return value
+
+
+def _parse_time(text: str) -> float | None:
     if not text:
         return 0.0
     m = _TIME_RE.fullmatch(text)
