@@ -63,16 +63,24 @@ def label_set_key(labels: Mapping[str, str]) -> tuple[object, ...]:
     return (len(labels), tuple([(_name_key(n), v) for n, v in sorted(labels.items())]))
 
 
-def _alert_key(alert: Alert) -> tuple[object, ...]:
+def _job_instance(alert: Alert) -> tuple[bool, str, bool, str]:
     labels = alert.labels
     job = labels.get("job")
     instance = labels.get("instance")
-    return (job is None, job or "", instance is None, instance or "", label_set_key(labels))
+    return (job is None, job or "", instance is None, instance or "")
+
+
+def _alert_key(alert: Alert) -> tuple[object, ...]:
+    return (*_job_instance(alert), label_set_key(alert.labels))
 
 
 def sort_alerts(alerts: Sequence[Alert]) -> list[Alert]:
     """The order Alertmanager sends a group's alerts in: by ``job``, then ``instance``
     (alerts lacking the label after those with it), then by label set."""
+    primary = [_job_instance(a) for a in alerts]
+    if len(set(primary)) == len(primary):  # no ties: the label sets are not needed
+        order = sorted(range(len(alerts)), key=primary.__getitem__)
+        return [alerts[i] for i in order]
     return sorted(alerts, key=_alert_key)
 
 
