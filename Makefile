@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 APT_PACKAGES := prometheus-alertmanager prometheus postgresql
 PYTEST_FLAGS ?=
 
-.PHONY: run test test-fast test-parallel test-realtime lint typecheck check bench venv system-deps clean
+.PHONY: run test test-fast test-parallel test-realtime lint typecheck check bench bench-pg venv system-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,13 @@ bench: $(STAMP) system-deps
 	  --server "tocsin=$(BIN)/tocsin serve --config {config} --listen 127.0.0.1:{port} --data-dir {datadir}" \
 	  --server "alertmanager=prometheus-alertmanager --config.file={config} --storage.path={datadir} --web.listen-address=127.0.0.1:{port} --cluster.listen-address=" \
 	  --repeat 3 --json bench/results/latest.json
+
+## The same, plus tocsin on a throwaway PostgreSQL cluster (one round).
+bench-pg: $(STAMP) system-deps
+	$(BIN)/python -m bench.pg \
+	  --server "tocsin=$(BIN)/tocsin serve --config {config} --listen 127.0.0.1:{port} --data-dir {datadir}" \
+	  --server "alertmanager=prometheus-alertmanager --config.file={config} --storage.path={datadir} --web.listen-address=127.0.0.1:{port} --cluster.listen-address=" \
+	  --repeat 1 --json bench/results/latest-pg.json
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache .hypothesis

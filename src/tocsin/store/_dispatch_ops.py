@@ -34,10 +34,29 @@ _NFLOG_UPSERT = text(
     "expires_at = excluded.expires_at, extra = excluded.extra"
 )
 _NFLOG_EXPIRE = delete(nflog).where(nflog.c.expires_at <= bindparam("now"))
-_DELIVERY_INSERT = text(
-    "INSERT INTO deliveries (group_id, body, flushed_at) VALUES (:group_id, :body, :flushed_at) "
-    "RETURNING id"
-)
+_DELIVERY_CHUNK = 200
+
+
+def _insert_deliveries(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert outbox rows, a chunk per statement (one round trip to PostgreSQL per chunk,
+    not per row); their ids in the order of ``rows``. Ids come from one sequence, taken
+    in ``VALUES`` order within a statement, so sorting them restores that order."""
+    ids: list[int] = []
+    for start in range(0, len(rows), _DELIVERY_CHUNK):
+        chunk = rows[start : start + _DELIVERY_CHUNK]
+        values = ", ".join(f"(:g{i}, :b{i}, :f{i})" for i in range(len(chunk)))
+        params: dict[str, Any] = {}
+        for i, row in enumerate(chunk):
+            params[f"g{i}"] = row["group_id"]
+            params[f"b{i}"] = row["body"]
+            params[f"f{i}"] = row["flushed_at"]
+        statement = text(
+            f"INSERT INTO deliveries (group_id, body, flushed_at) VALUES {values} RETURNING id"
+        )
+        ids += sorted(int(r[0]) for r in conn.execute(statement, params))
+    return ids
+
+
 _DELIVERY_DELETE = delete(deliveries).where(deliveries.c.id.in_(bindparam("ids", expanding=True)))
 
 
@@ -66,7 +85,7 @@ def store_flush(conn: Connection, args: dict[str, Any]) -> list[int]:
         conn.execute(_NFLOG_UPSERT, args["nflog"])
     for chunk in _chunks(args["superseded"]):
         conn.execute(_DELIVERY_DELETE, {"ids": chunk})
-    return [int(conn.execute(_DELIVERY_INSERT, row).scalar_one()) for row in args["deliveries"]]
+    return _insert_deliveries(conn, args["deliveries"])
 
 
 @operation("dispatch.done")
