@@ -174,6 +174,7 @@ class Dispatcher:
         self._by_group: dict[str, list[_Pending]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing: set[asyncio.Future[None]] = set()  # clients of replaced endpoints
+        self._done_queue: list[tuple[int, dict[str, object] | None, asyncio.Future[None]]] = []
         self._semaphore = asyncio.Semaphore(options.concurrency)
         self._next_maintenance = 0.0
         self._group_writes: dict[str, AggregationGroup] = {}
@@ -635,7 +636,7 @@ class Dispatcher:
         assert delivery.id is not None
         self._forget(pending)
         try:
-            await self.store.delivery_done(delivery.id, nflog_row(delivery.key, entry))
+            await self._done(delivery.id, nflog_row(delivery.key, entry))
         except StoreError:
             self.metrics.store_errors.inc()
             log.exception("recording a delivered notification failed")
@@ -677,9 +678,34 @@ class Dispatcher:
             pending.flush.outstanding -= 1
         assert delivery.id is not None
         try:
-            await self.store.delivery_done(delivery.id, None)
+            await self._done(delivery.id, None)
         except StoreError:
             self.metrics.store_errors.inc()
+
+    async def _done(self, delivery_id: int, row: dict[str, object] | None) -> None:
+        """Record an ended delivery; those ending together share one write."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._done_queue.append((delivery_id, row, future))
+        if len(self._done_queue) == 1:
+            asyncio.get_running_loop().call_soon(self._write_done)
+        await future
+
+    def _write_done(self) -> None:
+        queued, self._done_queue = self._done_queue, []
+
+        async def write() -> None:
+            try:
+                await self.store.deliveries_done([(i, r) for i, r, _ in queued])
+            except BaseException as exc:
+                for _, _, future in queued:
+                    if not future.done():
+                        future.set_exception(exc)
+                return
+            for _, _, future in queued:
+                if not future.done():
+                    future.set_result(None)
+
+        self._spawn(write())
 
     def _forget(self, pending: _Pending) -> None:
         delivery = pending.delivery

@@ -1,8 +1,8 @@
 """Write operations of the dispatcher: groups, the notification log, the outbox, the lease.
 
 A flush is one transaction: the group's schedule, the outbox rows of its deliveries, the
-log entries it writes without sending, and the outbox rows it supersedes. A delivery that
-succeeded is one transaction too: its log entry is written and its outbox row deleted.
+log entries it writes without sending, and the outbox rows it supersedes. Deliveries that ended
+together are one transaction too: their log entries written, their outbox rows deleted.
 """
 
 from __future__ import annotations
@@ -88,12 +88,15 @@ def store_flush(conn: Connection, args: dict[str, Any]) -> list[int]:
     return _insert_deliveries(conn, args["deliveries"])
 
 
-@operation("dispatch.done")
-def delivery_done(conn: Connection, args: dict[str, Any]) -> None:
-    """A delivery ended: delete its outbox row, and log it when it was delivered."""
-    if args.get("nflog"):
-        conn.execute(_NFLOG_UPSERT, [args["nflog"]])
-    conn.execute(_DELIVERY_DELETE, {"ids": [args["id"]]})
+@operation("dispatch.done_many")
+def deliveries_done(conn: Connection, items: list[dict[str, Any]]) -> None:
+    """Deliveries that ended, in one transaction: their log entries, their outbox rows."""
+    logged = [item["nflog"] for item in items if item.get("nflog")]
+    if logged:
+        conn.execute(_NFLOG_UPSERT, logged)
+    ids = [item["id"] for item in items]
+    for chunk in _chunks(ids):
+        conn.execute(_DELIVERY_DELETE, {"ids": chunk})
 
 
 @operation("nflog.expire")

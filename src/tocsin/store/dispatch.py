@@ -72,8 +72,12 @@ class DispatchStore:
         )
         return ids
 
-    async def delivery_done(self, delivery_id: int, nflog_row: dict[str, Any] | None) -> None:
-        await self._db.write("dispatch.done", {"id": delivery_id, "nflog": nflog_row})
+    async def deliveries_done(self, items: list[tuple[int, dict[str, Any] | None]]) -> None:
+        """Several ended deliveries in one write: one statement per kind, not per delivery."""
+        if items:
+            await self._db.write(
+                "dispatch.done_many", [{"id": i, "nflog": row} for i, row in items]
+            )
 
     async def expire_nflog(self, now: float) -> None:
         await self._db.write("nflog.expire", now)
