@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import logging
 import os
 from collections.abc import AsyncGenerator, Callable, Generator, Iterable, Mapping, Sequence
@@ -268,6 +269,16 @@ def secret_values(config: HTTPClientConfig | None) -> list[str]:
 
 def _url_secrets(url: str) -> list[str]:
     """A secret URL and the parts of it that may show up alone."""
+    return list(_url_parts(url))
+
+
+@functools.lru_cache(maxsize=256)
+def _url_parts(url: str) -> tuple[str, ...]:
+    """``_url_secrets``, computed once per URL (a channel sends to the same one again)."""
+    return tuple(_find_url_secrets(url))
+
+
+def _find_url_secrets(url: str) -> list[str]:
     if not url:
         return []
     found = [url]
@@ -345,6 +356,9 @@ async def send_request(
         detail = redact(str(exc), [*hidden, *_header_secrets(request)])
         reason = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
         raise DeliveryError(f"{name} request failed: {reason}", retryable=True) from exc
+    if response.status_code // 100 == 2:  # delivered: the answer's text is not needed
+        await response.aclose()
+        return Answer(response.status_code, "")
     hidden += _header_secrets(request) + _header_secrets(response.request)
     try:
         longest = max((len(s) for s in hidden), default=0)
