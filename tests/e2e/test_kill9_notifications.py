@@ -87,4 +87,6 @@ def test_kill9_after_flush_repeats_only_when_due(tmp_path: Path, webhook_sink: S
     # 4 s after it (ticks every second from the first flush): 6 s.
     assert len(times) == 2, (times, server.log())
     assert abs(times[0] - 1.0) <= 0.3
-    assert abs(times[1] - 6.0) <= 0.3, times
+    # Ticks count from the first flush, so a first notification that came a little late
+    # moves the repeat with it.
+    assert abs(times[1] - times[0] - 5.0) <= 0.3, times

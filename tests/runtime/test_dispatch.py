@@ -311,3 +311,30 @@ def test_restart_before_the_new_group_was_stored_keeps_its_time(
 
     h = run(database, clock, second)
     assert h.times(t0) == [30.0]
+
+
+def test_restart_with_a_schedule_that_missed_its_first_flush_keeps_the_grid(
+    database: Database, clock: FakeClock
+) -> None:
+    from tocsin.runtime.outbox import group_row
+
+    config = CONFIG.replace("repeat_interval: 4h", "repeat_interval: 1h")
+    t0 = clock.now()
+
+    async def first(h: Harness) -> None:
+        await h.post({"labels": {"alertname": "A"}, "ends": 7200})
+        await h.advance(60)
+        # As if killed between writes: the stored schedule does not show the first flush.
+        (group,) = list(h.dispatcher.table)
+        row = group_row(group)
+        row["first_flush_at"] = None
+        await h.dispatcher.store.put_groups([row])
+
+    before = run(database, clock, first, config)
+    assert before.times(t0) == [30.0]
+
+    async def second(h: Harness) -> None:
+        await h.advance(3950)
+
+    after = run(database, clock, second, config)
+    assert after.times(t0) == [30.0 + 13 * 300]  # the log's delivery anchors the ticks

@@ -296,7 +296,18 @@ class Dispatcher:
                     # alert was written.
                     group.created_at = min(group.created_at, alert.updated_at)
                 table.ensure_member(group, alert.fingerprint)
+        # A group the log says was notified has flushed, even when its stored schedule
+        # does not say so (killed between the writes): its ticks are taken from then.
+        notified: dict[tuple[str, str], float] = {}
+        for log_key, entry in self.nflog:
+            where = (log_key.group_key, log_key.receiver)
+            if entry.sent_at > notified.get(where, -math.inf):
+                notified[where] = entry.sent_at
         for group in table:
+            if group.first_flush_at is None:
+                sent_at = notified.get((group.key, group.receiver))
+                if sent_at is not None and sent_at >= group.created_at:
+                    group.first_flush_at = sent_at
             due = self._restored_due(group, now, last_alive)
             if not group.has_flushed:
                 wait = group.route.group_wait
