@@ -33,10 +33,10 @@ system-deps:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-## Every test: the parallel suite, then the real-time tests, at most three servers at a time.
+## Every test: the parallel suite, then the real-time tests two at a time (each may run a pair of servers).
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -n 2 -m "not realtime" $(PYTEST_FLAGS)
-	$(BIN)/python -m pytest -n 3 -m "realtime" $(PYTEST_FLAGS)
+	$(BIN)/python -m pytest -n 2 -m "realtime" $(PYTEST_FLAGS)
 
 ## The inner loop: no real-time tests, no external programs.
 test-fast: $(STAMP)
