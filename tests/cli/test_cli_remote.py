@@ -363,3 +363,40 @@ def test_routes_show_and_test_read_the_running_servers_configuration(
     tested = tocsin(server, "routes", "test", "severity=high")
     assert tested.exit_code == 0, tested.output
     assert tested.stdout == "console-urgent\n"
+
+
+def test_silences_add_starts_at_the_clock_tocsin_runs_on(
+    server: TocsinProcess, tmp_path: Path
+) -> None:
+    """Without --start, "now" comes from the injected clock (a test clock when allowed)."""
+    later = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=2)
+    clock_file = tmp_path / "clock"
+    clock_file.write_text(later.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    env = {"TOCSIN_ALLOW_TEST_CLOCK": "1", "TOCSIN_TEST_CLOCK": str(clock_file)}
+    result = tocsin(
+        server,
+        "silences",
+        "add",
+        "alertname=Clocked",
+        "--comment",
+        "c",
+        "--duration",
+        "1h",
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    silence_id = result.output.strip().splitlines()[-1]
+    stored = httpx.get(f"{server.url}/api/v2/silence/{silence_id}").json()
+    assert stored["startsAt"] == later.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    assert stored["status"]["state"] == "pending"
+    refused = tocsin(
+        server,
+        "silences",
+        "add",
+        "alertname=Clocked",
+        "--comment",
+        "c",
+        env={"TOCSIN_TEST_CLOCK": str(clock_file), "TOCSIN_ALLOW_TEST_CLOCK": ""},
+    )
+    assert refused.exit_code == 2
+    assert "TOCSIN_ALLOW_TEST_CLOCK" in refused.output

@@ -18,18 +18,30 @@ from tocsin.cli._client import DEFAULT_URL
 from tocsin.config import Duration
 from tocsin.model import Matcher, MatcherError, MatchType, new_matcher, parse_matcher
 from tocsin.model.times import TimeFormatError, format_millis, parse_time
+from tocsin.runtime import TestClockRefused, clock_from_environment
 
 __all__ = [
     "OutputFormat",
     "OutputOption",
     "UrlOption",
     "check_url",
+    "current_time",
     "parse_args_matchers",
     "parse_duration_seconds",
     "parse_pairs",
     "parse_timestamp",
     "wire_time",
 ]
+
+
+def current_time() -> float:
+    """Now, from the clock tocsin runs on (a test clock when the environment allows one)."""
+    try:
+        return clock_from_environment().now()
+    except TestClockRefused as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
 
 # Something that starts like a matcher: a label name, then an operator.
 _LOOKS_LIKE_MATCHER = re.compile(r"\A[\t\n\f\r ]*[a-zA-Z_:][a-zA-Z0-9_:]*[\t\n\f\r ]*(=|!=|!~)")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import getpass
 import os
-import time
 from typing import Annotated, Any
 
 import typer
@@ -14,6 +13,7 @@ from tocsin.cli._args import (
     OutputFormat,
     OutputOption,
     UrlOption,
+    current_time,
     parse_args_matchers,
     parse_duration_seconds,
     parse_timestamp,
@@ -73,7 +73,7 @@ def silences_add(
     parsed = parse_args_matchers(matchers)
     if not comment.strip():
         raise typer.BadParameter("a comment is required", param_hint="--comment")
-    starts_at = parse_timestamp(start, param="--start") if start is not None else time.time()
+    starts_at = parse_timestamp(start, param="--start") if start is not None else current_time()
     if end is not None:
         ends_at = parse_timestamp(end, param="--end")
     else:
