@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
@@ -27,6 +27,7 @@ from tocsin.pipeline import InhibitionIndex
 from tocsin.store import StoreError
 
 __all__ = [
+    "AlertStatus",
     "accept_alerts",
     "alert_filters",
     "bad_media_type",
@@ -36,6 +37,7 @@ __all__ = [
     "post_alerts_asgi",
     "query_bool",
     "receiver_filter",
+    "state_filter",
 ]
 
 # go-openapi's swag.ConvertBool: these (any case) are true, anything else false.
@@ -194,6 +196,52 @@ def receiver_filter(request: Request) -> Callable[[list[str]], bool] | Response:
     return lambda names: any(pattern.match(name) for name in names)
 
 
+Status = tuple[str, list[str], list[str]]  # state, silencedBy, inhibitedBy
+
+
+class AlertStatus:
+    """An alert's ``state``, ``silencedBy`` and ``inhibitedBy`` at ``now``, from the same
+    muters the pipeline applies (time intervals are not shown, as in Alertmanager);
+    computed once per alert and request."""
+
+    def __init__(self, ctx: ApiContext, firing: Iterable[Alert], now: float) -> None:
+        rules = ctx.config.inhibition_rules
+        self._silencer = ctx.silencer
+        self._inhibition = InhibitionIndex(rules, firing, now) if rules else None
+        self._now = now
+        self._known: dict[str, Status] = {}
+
+    def __call__(self, alert: Alert) -> Status:
+        known = self._known.get(alert.fingerprint)
+        if known is None:
+            labels = alert.labels
+            silencer, inhibition = self._silencer, self._inhibition
+            silenced = silencer.silenced_by(labels, self._now) if silencer is not None else []
+            inhibited = inhibition.inhibited_by(labels) if inhibition is not None else []
+            state = "suppressed" if silenced or inhibited else "active"
+            known = self._known[alert.fingerprint] = (state, silenced, inhibited)
+        return known
+
+
+def state_filter(request: Request) -> Callable[[str, list[str], list[str]], bool]:
+    """The ``active``, ``silenced``, ``inhibited`` and ``unprocessed`` flags as one test."""
+    active = query_bool(request, "active")
+    silenced = query_bool(request, "silenced")
+    inhibited = query_bool(request, "inhibited")
+    unprocessed = query_bool(request, "unprocessed")
+
+    def shown(state: str, silenced_by: list[str], inhibited_by: list[str]) -> bool:
+        if state == "active" and not active:
+            return False
+        if state == "unprocessed" and not unprocessed:
+            return False
+        if silenced_by and not silenced:
+            return False
+        return not (inhibited_by and not inhibited)
+
+    return shown
+
+
 async def get_alerts(request: Request, ctx: ApiContext) -> Response:
     """List alerts that are not resolved, filtered as Alertmanager filters them."""
     if not ctx.ready or ctx.alerts is None:
@@ -202,16 +250,11 @@ async def get_alerts(request: Request, ctx: ApiContext) -> Response:
     if isinstance(filters, Response):
         return filters
     matchers, receiver_ok = filters
-    show_active = query_bool(request, "active")
-    show_silenced = query_bool(request, "silenced")
-    show_inhibited = query_bool(request, "inhibited")
-    show_unprocessed = query_bool(request, "unprocessed")
+    shown = state_filter(request)
     now = ctx.clock.now()
     receivers_for = ctx.config.receivers_for
-    silencer = ctx.silencer
     firing = sorted(ctx.alerts.firing(now), key=lambda a: a.fingerprint)
-    rules = ctx.config.inhibition_rules
-    inhibition = InhibitionIndex(rules, firing, now) if rules else None
+    status_of = AlertStatus(ctx, firing, now)
     out = []
     for alert in firing:
         labels = alert.labels
@@ -220,16 +263,7 @@ async def get_alerts(request: Request, ctx: ApiContext) -> Response:
         receivers = receivers_for(labels)
         if not receiver_ok(receivers):
             continue
-        silenced_by = silencer.silenced_by(labels, now) if silencer is not None else []
-        inhibited_by = inhibition.inhibited_by(labels) if inhibition is not None else []
-        state = "suppressed" if silenced_by or inhibited_by else "active"
-        if not show_active and state == "active":
-            continue
-        if not show_unprocessed and state == "unprocessed":
-            continue
-        if not show_silenced and silenced_by:
-            continue
-        if not show_inhibited and inhibited_by:
-            continue
-        out.append(gettable_alert(alert, receivers, state, silenced_by, inhibited_by))
+        state, silenced_by, inhibited_by = status_of(alert)
+        if shown(state, silenced_by, inhibited_by):
+            out.append(gettable_alert(alert, receivers, state, silenced_by, inhibited_by))
     return json_response(out)

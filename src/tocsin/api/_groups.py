@@ -15,12 +15,17 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tocsin.api._alerts import alert_filters, gettable_alert, not_ready, query_bool
+from tocsin.api._alerts import (
+    AlertStatus,
+    alert_filters,
+    gettable_alert,
+    not_ready,
+    state_filter,
+)
 from tocsin.api._responses import json_response
 from tocsin.api.context import ApiContext
 from tocsin.channels.webhook import compare_label_sets, sort_alerts
 from tocsin.model import Alert, matchers_match
-from tocsin.pipeline import InhibitionIndex
 
 __all__ = ["get_alert_groups"]
 
@@ -32,31 +37,13 @@ async def get_alert_groups(request: Request, ctx: ApiContext) -> Response:
     if isinstance(filters, Response):
         return filters
     matchers, receiver_ok = filters
-    show_active = query_bool(request, "active")
-    show_silenced = query_bool(request, "silenced")
-    show_inhibited = query_bool(request, "inhibited")
+    shown = state_filter(request)
     now = ctx.clock.now()
     store = ctx.alerts
-    silencer = ctx.silencer
-    rules = ctx.config.inhibition_rules
-    inhibition = InhibitionIndex(rules, store.firing(now), now) if rules else None
-    status: dict[str, tuple[str, list[str], list[str]]] = {}
+    status_of = AlertStatus(ctx, store.firing(now), now)
 
     def keep(alert: Alert) -> bool:
-        if alert.ends_at <= now:
-            return False
-        fp = alert.fingerprint
-        if fp not in status:
-            silenced = silencer.silenced_by(alert.labels, now) if silencer is not None else []
-            inhibited = inhibition.inhibited_by(alert.labels) if inhibition is not None else []
-            state = "suppressed" if silenced or inhibited else "active"
-            status[fp] = (state, silenced, inhibited)
-        state, silenced, inhibited = status[fp]
-        if not show_active and state == "active":
-            return False
-        if not show_silenced and silenced:
-            return False
-        if not show_inhibited and inhibited:
+        if alert.ends_at <= now or not shown(*status_of(alert)):
             return False
         return not matchers or matchers_match(matchers, alert.labels)
 
@@ -85,7 +72,7 @@ async def get_alert_groups(request: Request, ctx: ApiContext) -> Response:
     for labels, receiver, alerts in found:
         listed = []
         for alert in sort_alerts(alerts):
-            state, silenced, inhibited = status[alert.fingerprint]
+            state, silenced, inhibited = status_of(alert)
             names = sorted(receivers[alert.fingerprint])
             listed.append(gettable_alert(alert, names, state, silenced, inhibited))
         out.append({"alerts": listed, "labels": labels, "receiver": {"name": receiver}})

@@ -91,12 +91,6 @@ class GroupTable:
     def get(self, gid: str) -> AggregationGroup | None:
         return self._groups.get(gid)
 
-    def groups_of(self, fingerprint: str) -> list[AggregationGroup]:
-        held = self._by_fp.get(fingerprint)
-        if held is None:
-            return []
-        return list(held) if isinstance(held, list) else [held]
-
     def _hold(self, fingerprint: str, group: AggregationGroup) -> None:
         held = self._by_fp.get(fingerprint)
         if held is None:
@@ -215,9 +209,3 @@ class GroupTable:
             del self._groups[group.id]
             self._by_values.pop((group.route.path, self._values(group.route, group.labels)), None)
         return empty
-
-    def clear(self) -> None:
-        self._groups.clear()
-        self._by_fp.clear()
-        self._by_values.clear()
-        self._heap.clear()

@@ -308,8 +308,5 @@ class AlertStore:
                 self._refresh.pop(fp, None)
         return len(doomed)
 
-    def pending_refreshes(self) -> int:
-        return len(self._refresh)
-
     def superseded_versions(self) -> int:
         return len(self._superseded)
