@@ -4,10 +4,12 @@ the other takes over within seconds and sends nothing twice."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
+from tests.support.postgres import PostgresCluster
 from tests.support.sink import Sink
 from tests.support.tocsin import TocsinProcess, start_tocsin
 
@@ -19,10 +21,10 @@ def _lease_held(server: TocsinProcess) -> bool:
     return "tocsin_dispatch_lease_held 1.0" in text
 
 
-def _wait(predicate: object, timeout: float) -> bool:
+def _wait(predicate: Callable[[], bool], timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
+        if predicate():
             return True
         time.sleep(0.05)
     return False
@@ -31,9 +33,9 @@ def _wait(predicate: object, timeout: float) -> bool:
 def test_only_the_holder_sends_and_the_other_takes_over(
     tmp_path: Path,
     webhook_sink: Sink,
-    postgres_cluster: object,
+    postgres_cluster: PostgresCluster,
 ) -> None:
-    url = postgres_cluster.create_database()  # type: ignore[attr-defined]
+    url = postgres_cluster.create_database()
     config = tmp_path / "tocsin.yml"
     config.write_text(
         f"""
