@@ -149,10 +149,10 @@ def test_any_2xx_is_delivered(status: int) -> None:
         (400, False),
         (401, False),
         (404, False),
-        (429, False),  # Alertmanager 0.25's webhook does not retry 429
+        (429, True),  # one policy for every channel: a 429 is worth another try
     ],
 )
-def test_a_failed_status_is_retried_only_when_5xx(status: int, retryable: bool) -> None:
+def test_a_failed_status_is_retried_only_when_5xx_or_429(status: int, retryable: bool) -> None:
     srv = _server(status, b"nope")
     try:
         error = _fail(_config(srv.url()))

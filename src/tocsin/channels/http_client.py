@@ -301,10 +301,13 @@ def redact(text: str, secrets: Iterable[str]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """An HTTP answer: its status, and the start of its body with secrets redacted."""
+    """An HTTP answer: its status, the start of its body with secrets redacted, its
+    ``Retry-After`` header, and (with ``read_body``) the whole body of a 2xx answer."""
 
     status: int
     excerpt: str
+    retry_after: str | None = None
+    body: bytes = b""
 
 
 def _header_secrets(request: httpx.Request) -> list[str]:
@@ -336,12 +339,16 @@ async def send_request(
     content: bytes,
     headers: Mapping[str, str],
     secrets: Iterable[str] = (),
+    read_body: bool = False,
+    max_body: int = 1 << 20,
 ) -> Answer:
     """Send one request to a secret ``url`` and read the start of the answer.
 
     Raises ``DeliveryError``: retryable when the request failed on the way (connection,
     timeout, TLS, proxy, oauth2 token), not retryable when ``url`` cannot be sent to at
     all. Messages begin with ``name`` and never contain the URL or a secret.
+    ``read_body`` reads a 2xx answer's body (at most ``max_body`` bytes) into
+    ``Answer.body``, for vendors that say in it whether the request worked.
     """
     hidden = [*secrets, *_url_secrets(url)]
     try:
@@ -356,9 +363,16 @@ async def send_request(
         detail = redact(str(exc), [*hidden, *_header_secrets(request)])
         reason = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
         raise DeliveryError(f"{name} request failed: {reason}", retryable=True) from exc
-    if response.status_code // 100 == 2:  # delivered: the answer's text is not needed
-        await response.aclose()
-        return Answer(response.status_code, "")
+    retry_after = response.headers.get("retry-after")
+    if response.status_code // 100 == 2:
+        if not read_body:  # delivered: the answer's text is not needed
+            await response.aclose()
+            return Answer(response.status_code, "", retry_after)
+        try:
+            body = await _excerpt(response, max_body)
+        finally:
+            await response.aclose()
+        return Answer(response.status_code, "", retry_after, body[:max_body])
     hidden += _header_secrets(request) + _header_secrets(response.request)
     try:
         longest = max((len(s) for s in hidden), default=0)
@@ -367,4 +381,4 @@ async def send_request(
         await response.aclose()
     text = redact(body.decode("utf-8", "replace"), hidden)
     excerpt = text[:EXCERPT_BYTES].strip() + ("…" if len(text) > EXCERPT_BYTES else "")
-    return Answer(response.status_code, excerpt)
+    return Answer(response.status_code, excerpt, retry_after)

@@ -37,7 +37,10 @@ from tocsin.config.receivers import (
     RECEIVER_TYPES,
     SUPPORTED_RECEIVER_TYPES,
     NotifierConfig,
+    Rate,
+    RateLimit,
     Receiver,
+    RetryPolicy,
 )
 
 __all__ = [
@@ -61,7 +64,10 @@ __all__ = [
     "NamedTimeInterval",
     "NotifierConfig",
     "OAuth2",
+    "Rate",
+    "RateLimit",
     "Receiver",
+    "RetryPolicy",
     "Route",
     "Secret",
     "SeverityConfig",

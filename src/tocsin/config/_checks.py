@@ -58,6 +58,7 @@ def check_document(
                     at_key=True,
                 )
             )
+    issues.extend(_check_fallbacks(data, receivers, positions))
     intervals = _interval_names(data, positions, issues)
     route = data.get("route")
     if route is None:
@@ -93,6 +94,56 @@ def _receiver_names(
             )
         names.add(name)
     return names
+
+
+def _check_fallbacks(
+    data: dict[str, Any], receivers: set[str], positions: Positions
+) -> list[ConfigIssue]:
+    """Each ``fallback`` names another defined receiver, and fallbacks do not loop."""
+    issues: list[ConfigIssue] = []
+    items = data.get("receivers")
+    if not isinstance(items, list):
+        return issues
+    edges: dict[str, list[str]] = {}
+    where: dict[str, int] = {}
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("fallback"), list):
+            continue
+        name = _text(item.get("name"))
+        where[name] = i
+        for j, target in enumerate(item["fallback"]):
+            text = _text(target)
+            if text not in receivers:
+                issues.append(
+                    positions.issue(
+                        ("receivers", i, "fallback", j), f'undefined fallback receiver "{text}"'
+                    )
+                )
+            elif text == name:
+                issues.append(
+                    positions.issue(
+                        ("receivers", i, "fallback", j),
+                        f'receiver "{name}" cannot be its own fallback',
+                    )
+                )
+            else:
+                edges.setdefault(name, []).append(text)
+    for start, i in where.items():
+        stack, seen = list(edges.get(start, [])), set()
+        while stack:
+            current = stack.pop()
+            if current == start:
+                issues.append(
+                    positions.issue(
+                        ("receivers", i, "fallback"),
+                        f'fallback receivers of "{start}" lead back to it',
+                    )
+                )
+                break
+            if current not in seen:
+                seen.add(current)
+                stack.extend(edges.get(current, []))
+    return issues
 
 
 def unsupported_integrations(data: Any) -> Iterator[tuple[Path, str, str]]:

@@ -68,6 +68,7 @@ class Config(Model):
     _source_path: Path | None = PrivateAttr(default=None)
     _source_text: str = PrivateAttr(default="")
     _unsupported: list[tuple[str, str]] = PrivateAttr(default_factory=list)
+    _positions: Any = PrivateAttr(default=None)
 
     @property
     def source_path(self) -> Path | None:
@@ -84,6 +85,15 @@ class Config(Model):
         """``(receiver name, type key)`` of integrations tocsin cannot send (only when
         loaded with ``allow_unsupported_receivers``)."""
         return list(self._unsupported)
+
+    def position(self, *path: str | int) -> str:
+        """``file:line:col`` of the value at ``path`` (e.g. ``"receivers", 0,
+        "slack_configs", 0, "title"``), or of its nearest ancestor in the file."""
+        positions = self._positions
+        if positions is None:
+            return "<config>"
+        line, column = positions.of_value(tuple(path))
+        return f"{positions.filename}:{line}:{column}"
 
     def receiver(self, name: str) -> Receiver | None:
         for receiver in self.receivers:

@@ -21,10 +21,12 @@ from tocsin.config.receivers import (
     PagerdutyConfig,
     SlackConfig,
     TelegramConfig,
+    TwilioConfig,
     VictorOpsConfig,
     WebexConfig,
     WechatConfig,
 )
+from tocsin.config.receivers._common import Rate, RateLimit
 from tocsin.config.receivers.email import DEFAULT_EMAIL_SUBJECT
 
 __all__ = ["apply_global_defaults"]
@@ -66,11 +68,20 @@ def _fill(item: NotifierConfig, glob: GlobalConfig) -> str | None:
     if isinstance(item, EmailConfig):
         return _fill_email(item, glob)
     if isinstance(item, SlackConfig):
+        if not item.uses_web_api and (glob.slack_bot_token or glob.slack_bot_token_file):
+            item.bot_token = glob.slack_bot_token
+            item.bot_token_file = glob.slack_bot_token_file
+        if item.web_api_url is None:
+            item.web_api_url = _with_slash(glob.slack_web_api_url)
         if item.api_url is None and not item.api_url_file:
+            if item.uses_web_api:
+                return None
             if glob.slack_api_url is None and not glob.slack_api_url_file:
                 return "no global Slack API URL set either inline or in a file"
             item.api_url = glob.slack_api_url
             item.api_url_file = glob.slack_api_url_file
+    elif isinstance(item, TwilioConfig):
+        return _fill_twilio(item, glob)
     elif isinstance(item, PagerdutyConfig):
         if item.url is None:
             if glob.pagerduty_url is None:
@@ -119,6 +130,27 @@ def _fill(item: NotifierConfig, glob: GlobalConfig) -> str | None:
         if glob.webex_api_url is None:
             return "no global Webex URL set"
         item.api_url = glob.webex_api_url
+    return None
+
+
+def _fill_twilio(item: TwilioConfig, glob: GlobalConfig) -> str | None:
+    if not item.account_sid:
+        if not glob.twilio_account_sid:
+            return "no global Twilio account SID set"
+        item.account_sid = glob.twilio_account_sid
+    if not item.auth_token and not item.auth_token_file:
+        if not glob.twilio_auth_token and not glob.twilio_auth_token_file:
+            return "no global Twilio auth token set either inline or in a file"
+        item.auth_token = glob.twilio_auth_token
+        item.auth_token_file = glob.twilio_auth_token_file
+    if not item.from_:
+        if not glob.twilio_from:
+            return "no global Twilio from number set"
+        item.from_ = glob.twilio_from
+    if item.api_url is None:
+        item.api_url = glob.twilio_api_url
+    if item.rate_limit is None:
+        item.rate_limit = RateLimit(per_target=Rate(count=1, seconds=60.0))
     return None
 
 

@@ -92,7 +92,30 @@ _NOT_IN_ALERTMANAGER: dict[type[BaseModel], frozenset[str]] = {
     Config: frozenset({"severity", *RESERVED_SECTIONS}),
     HTTPClientConfig: frozenset({"no_proxy", "proxy_from_environment"}),
     WebhookConfig: frozenset({"url_file"}),
-    Receiver: frozenset({"msteams_configs", "msteamsv2_configs", "log_configs", "twilio_configs"}),
+    Receiver: frozenset(
+        {
+            "msteams_configs",
+            "msteamsv2_configs",
+            "log_configs",
+            "twilio_configs",
+            "fallback",
+            "retry",
+        }
+    ),
+    NotifierConfig: frozenset({"template", "rate_limit"}),
+    SlackConfig: frozenset({"bot_token", "bot_token_file", "web_api_url"}),
+    GlobalConfig: frozenset(
+        {
+            "slack_bot_token",
+            "slack_bot_token_file",
+            "slack_web_api_url",
+            "twilio_account_sid",
+            "twilio_auth_token",
+            "twilio_auth_token_file",
+            "twilio_from",
+            "twilio_api_url",
+        }
+    ),
 }
 _WEBHOOK_URL_PLACEHOLDER = "http://<secret>/"
 _FLOW_KEYS = frozenset({"weekdays", "days_of_month", "months", "years"})

@@ -48,10 +48,21 @@ class GlobalConfig(Model):
     victorops_api_key_file: Str = ""
     telegram_api_url: URL | None = "https://api.telegram.org"
     webex_api_url: URL | None = "https://webexapis.com/v1/messages"
+    # tocsin: credentials for reaching people (and the defaults of receivers)
+    slack_bot_token: Secret | None = None
+    slack_bot_token_file: Str = ""
+    slack_web_api_url: URL = "https://slack.com/api/"
+    twilio_account_sid: Str = ""
+    twilio_auth_token: Secret | None = None
+    twilio_auth_token_file: Str = ""
+    twilio_from: Str = ""
+    twilio_api_url: URL = "https://api.twilio.com"
 
     secret_files: ClassVar[tuple[SecretFile, ...]] = (
         _pair("slack_api_url"),
         _pair("opsgenie_api_key"),
         _pair("victorops_api_key"),
         _pair("smtp_auth_password"),
+        _pair("slack_bot_token"),
+        _pair("twilio_auth_token"),
     )

@@ -88,6 +88,7 @@ def load_config_text(
         raise ConfigError(issues)
     config.templates = [str(base / t) if not Path(t).is_absolute() else t for t in config.templates]
     config._source_text = text
+    config._positions = positions
     config._unsupported = [(name, kind) for _, name, kind in unsupported_integrations(data)]
     return config
 

@@ -4,9 +4,10 @@ The request carries ``Content-Type: application/json``, ``User-Agent: tocsin/<ve
 and ``Idempotency-Key`` (the same on every retry of a delivery), with the authentication,
 TLS and proxy settings of the config's ``http_config``.
 
-The outcome is judged as Alertmanager 0.25 judges it: any 2xx is delivered; a 5xx, a
-connection error or a timeout may succeed on a retry; any other status (4xx, or a 3xx when
-redirects are not followed) will not. The URL is a secret: no message shows it.
+The outcome is judged by the policy of every channel (``judge_status``): any 2xx is
+delivered; a 5xx, a 429 (after its ``Retry-After``), a connection error or a timeout may
+succeed on a retry; any other status (4xx, or a 3xx when redirects are not followed) will
+not. The URL is a secret: no message shows it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 import httpx
 import orjson
 
-from tocsin.channels.base import DeliveryError, Message
+from tocsin.channels.base import Message, SendResult, judge_status
 from tocsin.channels.http_client import (
     USER_AGENT,
     build_http_client,
@@ -85,7 +86,7 @@ class WebhookChannel:
             )
         )
 
-    async def send(self, target: str, message: Message, idempotency_key: str) -> None:
+    async def send(self, target: str, message: Message, idempotency_key: str) -> SendResult:
         headers = {
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
@@ -100,12 +101,16 @@ class WebhookChannel:
             headers=headers,
             secrets=self._secrets,
         )
-        if answer.status // 100 == 2:
-            return
-        detail = f": {answer.excerpt}" if answer.excerpt else ""
-        raise DeliveryError(
-            f"webhook answered {answer.status}{detail}", retryable=answer.status // 100 == 5
+        error = judge_status(
+            answer.status,
+            "webhook",
+            now=message.now,
+            detail=answer.excerpt,
+            retry_after=answer.retry_after,
         )
+        if error is not None:
+            raise error
+        return SendResult(status=answer.status)
 
     async def aclose(self) -> None:
         """Close the HTTP client the channel built (not one from a factory)."""

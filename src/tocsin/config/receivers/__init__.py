@@ -5,12 +5,13 @@ To add an integration: write its model in a new module (copy ``webhook.py``), ad
 send it, to ``SUPPORTED_RECEIVER_TYPES``.
 """
 
-from tocsin.config.receivers._common import HTTPNotifierConfig, NotifierConfig
+from tocsin.config.receivers._common import HTTPNotifierConfig, NotifierConfig, Rate, RateLimit
 from tocsin.config.receivers._receiver import (
     ALERTMANAGER_RECEIVER_TYPES,
     RECEIVER_TYPES,
     SUPPORTED_RECEIVER_TYPES,
     Receiver,
+    RetryPolicy,
 )
 from tocsin.config.receivers.discord import DiscordConfig
 from tocsin.config.receivers.email import EmailConfig
@@ -50,7 +51,10 @@ __all__ = [
     "PagerdutyImage",
     "PagerdutyLink",
     "PushoverConfig",
+    "Rate",
+    "RateLimit",
     "Receiver",
+    "RetryPolicy",
     "SNSConfig",
     "SigV4Config",
     "SlackAction",

@@ -13,7 +13,8 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field
 
 from tocsin.config._base import Model
-from tocsin.config._types import Str
+from tocsin.config._duration import Duration
+from tocsin.config._types import Str, StrList
 from tocsin.config.receivers._common import NotifierConfig
 from tocsin.config.receivers.discord import DiscordConfig
 from tocsin.config.receivers.email import EmailConfig
@@ -36,6 +37,7 @@ __all__ = [
     "RECEIVER_TYPES",
     "SUPPORTED_RECEIVER_TYPES",
     "Receiver",
+    "RetryPolicy",
 ]
 
 RECEIVER_TYPES: dict[str, type[NotifierConfig]] = {
@@ -78,11 +80,24 @@ def _none_list(value: Any) -> Any:
     return [] if value is None else value
 
 
+def _none_model(value: Any) -> Any:
+    return {} if value is None else value
+
+
 _EMPTY = BeforeValidator(_none_list)
+
+
+class RetryPolicy(Model):
+    """How long a receiver's notification may keep failing before its fallbacks get it."""
+
+    deadline: Duration = Duration(5 * 60 * 1000)
 
 
 class Receiver(Model):
     name: Str = ""
+    # tocsin: receivers that get a notification this one could not deliver
+    fallback: StrList = Field(default_factory=list)
+    retry: Annotated[RetryPolicy, BeforeValidator(_none_model)] = Field(default_factory=RetryPolicy)
     discord_configs: Annotated[list[DiscordConfig], _EMPTY] = Field(default_factory=list)
     email_configs: Annotated[list[EmailConfig], _EMPTY] = Field(default_factory=list)
     pagerduty_configs: Annotated[list[PagerdutyConfig], _EMPTY] = Field(default_factory=list)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Self
 from pydantic import BeforeValidator, Field, model_validator
 
 from tocsin.config._base import Model, SecretFile
-from tocsin.config._types import SecretURL, Str, StrList, fail
+from tocsin.config._types import URL, Secret, SecretURL, Str, StrList, fail
 from tocsin.config.receivers._common import HTTPNotifierConfig
 
 __all__ = ["SlackAction", "SlackConfig", "SlackConfirmationField", "SlackField"]
@@ -91,5 +91,17 @@ class SlackConfig(HTTPNotifierConfig):
     link_names: bool = False
     mrkdwn_in: StrList = Field(default_factory=list)
     actions: Annotated[list[SlackAction], BeforeValidator(_none_list)] = Field(default_factory=list)
+    # tocsin: the Web API with a bot token (one thread per group), instead of a webhook
+    bot_token: Secret | None = None
+    bot_token_file: Str = ""
+    web_api_url: URL | None = None
 
-    secret_files: ClassVar[tuple[SecretFile, ...]] = (SecretFile("api_url", "api_url_file"),)
+    secret_files: ClassVar[tuple[SecretFile, ...]] = (
+        SecretFile("api_url", "api_url_file"),
+        SecretFile("bot_token", "bot_token_file"),
+    )
+
+    @property
+    def uses_web_api(self) -> bool:
+        """Whether this integration posts through the Web API (a bot token is set)."""
+        return bool(self.bot_token or self.bot_token_file)

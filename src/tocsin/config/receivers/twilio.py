@@ -1,4 +1,9 @@
-"""``twilio_configs`` (tocsin): SMS or voice calls through Twilio's REST API."""
+"""``twilio_configs`` (tocsin): SMS or voice calls through Twilio's REST API.
+
+``account_sid``, ``auth_token``, ``from`` and ``api_url`` are taken from ``global.twilio_*``
+when unset. ``text`` is the message (default: the one-line runbook text); ``max_length``
+caps it (0: 1600 characters for SMS, Twilio's limit, and 4000 for voice).
+"""
 
 from __future__ import annotations
 
@@ -39,18 +44,14 @@ class TwilioConfig(HTTPNotifierConfig):
     from_: Phone = Field(default="", alias="from")
     to: Phone = ""
     mode: Literal["sms", "voice"] = "sms"
-    api_url: URL = "https://api.twilio.com"
+    api_url: URL | None = None
+    text: Str = ""
+    max_length: int = Field(default=0, ge=0)
 
     secret_files: ClassVar[tuple[SecretFile, ...]] = (SecretFile("auth_token", "auth_token_file"),)
 
     @model_validator(mode="after")
     def _check(self) -> Self:
-        if not self.account_sid:
-            fail("missing account_sid in twilio config")
-        if not self.auth_token and not self.auth_token_file:
-            fail("one of auth_token or auth_token_file must be configured")
-        if not self.from_:
-            fail("missing from number in twilio config")
         if not self.to:
             fail("missing to number in twilio config")
         return self
