@@ -118,6 +118,29 @@ class Metrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
             registry=r,
         )
+        self.rate_limited = Counter(
+            "tocsin_notifications_rate_limited_total",
+            "Notifications a rate limit held back, by integration.",
+            ["integration"],
+            registry=r,
+        )
+        self.summarised = Counter(
+            "tocsin_notifications_summarised_total",
+            "Held-back notifications carried by a later message's summary, by integration.",
+            ["integration"],
+            registry=r,
+        )
+        self.fallbacks = Counter(
+            "tocsin_notification_fallbacks_total",
+            "Notifications handed to a receiver's fallbacks, by the primary's integration.",
+            ["integration"],
+            registry=r,
+        )
+        self.template_failures = Counter(
+            "tocsin_template_render_failures_total",
+            "Template renders that failed at send time (the default text was sent).",
+            registry=r,
+        )
         self.outbox = Gauge(
             "tocsin_outbox_pending",
             "Notifications stored in the outbox and not yet delivered.",

@@ -12,6 +12,7 @@ from tocsin.pipeline.notify import (
     plan_flush,
     receiver_integrations,
 )
+from tocsin.pipeline.ratelimit import RateLimiter, TokenBucket
 from tocsin.pipeline.routing import RouteNode, build_routes
 from tocsin.pipeline.time_intervals import (
     TimedRoute,
@@ -33,10 +34,12 @@ __all__ = [
     "NotificationLog",
     "NotifyEntry",
     "NotifyKey",
+    "RateLimiter",
     "RouteNode",
     "Silencer",
     "TimeIntervalMuter",
     "TimedRoute",
+    "TokenBucket",
     "build_inhibition_rules",
     "build_routes",
     "group_id",

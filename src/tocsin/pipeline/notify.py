@@ -54,6 +54,8 @@ class Delivery:
     resolved: frozenset[str]
     now: float
     id: int | None = None  # the outbox row id, once stored
+    first_failed_at: float | None = None  # first failure of this key's notification
+    fallback_for: NotifyKey | None = None  # a fallback's primary receiver
 
     def entry(self, sent_at: float, extra: dict[str, Any] | None = None) -> NotifyEntry:
         return NotifyEntry(

@@ -1,30 +1,75 @@
-"""One channel per configured integration, and the target it sends to."""
+"""One channel per configured integration, the target it sends to, and its limits.
+
+Every receiver type tocsin sends is in :data:`CHANNELS`: its config model, the module of
+its channel, the channel class and the function that gives a configured integration's
+target. A channel is built the same way for every type (see ``channels/base.py``); a
+channel that cannot be built (an unreadable CA file, say) fails its notifications with
+the reason instead of stopping the server.
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tocsin.channels import Channel, DeliveryError, LogChannel, Message
-from tocsin.channels.webhook import WebhookChannel, webhook_target
-from tocsin.config import NotifierConfig
-from tocsin.config.receivers.log import LogConfig
-from tocsin.config.receivers.webhook import WebhookConfig
+from tocsin.config import NotifierConfig, RateLimit
+from tocsin.config.receivers import (
+    EmailConfig,
+    LogConfig,
+    MSTeamsConfig,
+    MSTeamsV2Config,
+    PagerdutyConfig,
+    SlackConfig,
+    TwilioConfig,
+    WebhookConfig,
+)
 from tocsin.pipeline import Integration
+from tocsin.templates import Templates
 
-__all__ = ["BrokenChannel", "Endpoint", "UnsupportedChannel", "build_endpoint"]
+__all__ = [
+    "ALERTMANAGER_PACE",
+    "CHANNELS",
+    "BrokenChannel",
+    "Endpoint",
+    "UnsupportedChannel",
+    "build_endpoint",
+]
 
 log = logging.getLogger("tocsin.dispatch")
+
+# (module, channel class, target function) per config model
+CHANNELS: dict[type[NotifierConfig], tuple[str, str, str]] = {
+    WebhookConfig: ("tocsin.channels.webhook", "WebhookChannel", "webhook_target"),
+    EmailConfig: ("tocsin.channels.email", "EmailChannel", "email_target"),
+    SlackConfig: ("tocsin.channels.slack", "SlackChannel", "slack_target"),
+    PagerdutyConfig: ("tocsin.channels.pagerduty", "PagerdutyChannel", "pagerduty_target"),
+    MSTeamsConfig: ("tocsin.channels.msteams", "MSTeamsChannel", "msteams_target"),
+    MSTeamsV2Config: ("tocsin.channels.msteams", "MSTeamsChannel", "msteams_target"),
+    TwilioConfig: ("tocsin.channels.twilio", "TwilioChannel", "twilio_target"),
+}
+
+ALERTMANAGER_PACE = frozenset(
+    {"webhook", "email", "slack", "pagerduty", "msteams", "msteamsv2", "log"}
+)
+"""Receiver types Alertmanager has: retried at its pace (0.5 s × 1.5ⁿ ± 50 %)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Endpoint:
-    """Where an integration's notifications go: a channel and a target."""
+    """Where an integration's notifications go: a channel, a target, and how the target
+    may be shown; its rate limits; whether tocsin can send it at all."""
 
     channel: Channel
     target: str
     supported: bool = True
+    display: str = ""
+    rate_limit: RateLimit | None = field(default=None)
+    alertmanager_pace: bool = True
 
 
 class BrokenChannel:
@@ -48,20 +93,44 @@ class UnsupportedChannel:
 
 
 def build_endpoint(
-    integration: Integration, external_url: str, base_dir: Path | None = None
+    integration: Integration,
+    external_url: str,
+    base_dir: Path | None = None,
+    templates: Templates | None = None,
+    where: Callable[[str], str] | None = None,
 ) -> Endpoint:
-    """The endpoint of one integration; ``base_dir`` resolves relative TLS file paths."""
+    """The endpoint of one integration; ``base_dir`` resolves relative file paths,
+    ``where(field)`` tells template warnings where a field is written."""
     config: NotifierConfig | None = integration.config
-    if isinstance(config, WebhookConfig):
-        try:
-            channel = WebhookChannel(config, external_url, base_dir=base_dir)
-        except ValueError as exc:
-            reason = (
-                f"receiver {integration.receiver!r} {integration.kind}[{integration.index}]: {exc}"
-            )
-            log.error("%s; its notifications will fail", reason)
-            return Endpoint(BrokenChannel(reason), "")
-        return Endpoint(channel, webhook_target(config))
+    pace = integration.kind in ALERTMANAGER_PACE
+    limit = config.rate_limit if config is not None else None
     if isinstance(config, LogConfig):
-        return Endpoint(LogChannel(config.format), integration.receiver)
-    return Endpoint(UnsupportedChannel(integration.kind), "", supported=False)
+        return Endpoint(
+            LogChannel(config.format), integration.receiver, display=integration.receiver
+        )
+    spec = CHANNELS.get(type(config)) if config is not None else None
+    if spec is None or config is None:
+        return Endpoint(UnsupportedChannel(integration.kind), "", supported=False)
+    module_name, class_name, target_name = spec
+    name = f"receiver {integration.receiver!r} {integration.kind}[{integration.index}]"
+    try:
+        module = importlib.import_module(module_name)
+        target: str = getattr(module, target_name)(config)
+        kwargs: dict[str, Any] = {"base_dir": base_dir}
+        if not isinstance(config, WebhookConfig):
+            kwargs["templates"] = templates if templates is not None else Templates()
+            kwargs["where"] = where or (lambda _field: "")
+        channel = getattr(module, class_name)(config, external_url=external_url, **kwargs)
+    except ValueError as exc:
+        reason = f"{name}: {exc}"
+        log.error("%s; its notifications will fail", reason)
+        return Endpoint(BrokenChannel(reason), "", rate_limit=limit, alertmanager_pace=pace)
+    display_of = getattr(channel, "display", None)
+    display = display_of(target) if callable(display_of) else integration.kind
+    return Endpoint(
+        channel,
+        target,
+        display=str(display),
+        rate_limit=limit,
+        alertmanager_pace=pace,
+    )

@@ -19,13 +19,15 @@ import itertools
 import logging
 import math
 import random
+import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from tocsin.api.metrics import Metrics
-from tocsin.channels import DeliveryError, Message
-from tocsin.config import Config
+from tocsin.channels import DeliveryError, Message, SendResult, Summary
+from tocsin.config import Config, Rate, Receiver, SeverityConfig
 from tocsin.model import Alert, Clock
 from tocsin.pipeline import (
     AggregationGroup,
@@ -37,6 +39,9 @@ from tocsin.pipeline import (
     Integration,
     Muter,
     NotificationLog,
+    NotifyEntry,
+    NotifyKey,
+    RateLimiter,
     RouteNode,
     Silencer,
     TimeIntervalMuter,
@@ -58,6 +63,7 @@ from tocsin.runtime.outbox import (
     nflog_row,
 )
 from tocsin.store import AlertStore, DispatchStore, StoreError
+from tocsin.templates import Templates
 
 __all__ = ["DispatchOptions", "Dispatcher", "backoff_delays"]
 
@@ -82,6 +88,14 @@ def backoff_delays(rng: random.Random) -> Iterator[float]:
         interval = min(interval * 1.5, 60.0)
 
 
+def tocsin_backoff_delays(rng: random.Random) -> Iterator[float]:
+    """tocsin's own receiver types (SMS, voice): 1 s × 2ⁿ (at most 5 min), ±50 %."""
+    interval = 1.0
+    while True:
+        yield interval * (0.5 + rng.random())
+        interval = min(interval * 2.0, 300.0)
+
+
 @dataclass(slots=True, eq=False)
 class _Flush:
     """The deliveries of one flush still in progress, and what leaves the group after."""
@@ -101,6 +115,8 @@ class _Pending:
     due: float = 0.0
     cancelled: bool = False
     attempts: int = 0
+    admitted: bool = False  # took its rate-limit token
+    carrying: list[_Pending] = field(default_factory=list)  # held back, summarised by it
 
 
 @dataclass(slots=True)
@@ -112,28 +128,46 @@ class _Setup:
     endpoints: dict[tuple[str, str, int], Endpoint]
     inhibition: list[InhibitionRule] = field(default_factory=list)
     time_muter: TimeIntervalMuter | None = None
+    receivers: dict[str, Receiver] = field(default_factory=dict)
+    severity: SeverityConfig = field(default_factory=SeverityConfig)
+    templates: Templates | None = None
 
 
 def _setup(
-    config: Config, external_url: str, factory: Callable[[Integration, str], Endpoint]
+    config: Config,
+    external_url: str,
+    factory: Callable[[Integration, str], Endpoint],
+    on_render_failure: Callable[[str], None] | None = None,
 ) -> _Setup:
     integrations = receiver_integrations(config.receivers)
     base = config.source_path.parent if config.source_path is not None else None
+    templates = Templates(config.templates, on_render_failure=on_render_failure)
+    positions = {r.name: i for i, r in enumerate(config.receivers)}
 
     def make(i: Integration) -> Endpoint:
         if factory is build_endpoint:
-            return build_endpoint(i, external_url, base)
+            at = ("receivers", positions.get(i.receiver, 0), f"{i.kind}_configs", i.index)
+
+            def where(name: str) -> str:
+                return config.position(*at, name)
+
+            return build_endpoint(i, external_url, base, templates, where)
         return factory(i, external_url)
 
     endpoints = {
         (i.receiver, i.kind, i.index): make(i) for items in integrations.values() for i in items
     }
+    for warning in templates.warnings:
+        log.warning("%s", warning)
     return _Setup(
         routes=build_routes(config.route),
         integrations=integrations,
         endpoints=endpoints,
         inhibition=list(build_inhibition_rules(config.inhibit_rules)),
         time_muter=TimeIntervalMuter(config.time_interval_map),
+        receivers={r.name: r for r in config.receivers},
+        severity=config.severity,
+        templates=templates,
     )
 
 
@@ -162,7 +196,7 @@ class Dispatcher:
         self.rng = rng or random.Random()
         self.holder = uuid.uuid4().hex
         self._endpoint_factory = endpoint_factory
-        self.setup = _setup(config, options.external_url, endpoint_factory)
+        self.setup = _setup(config, options.external_url, endpoint_factory, self._render_failed)
         self.table = GroupTable(self.setup.routes)
         self.nflog = NotificationLog()
         self.holds_lease = False
@@ -174,7 +208,13 @@ class Dispatcher:
         self._by_group: dict[str, list[_Pending]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing: set[asyncio.Future[None]] = set()  # clients of replaced endpoints
-        self._done_queue: list[tuple[int, dict[str, object] | None, asyncio.Future[None]]] = []
+        self._done_queue: list[tuple[int | None, dict[str, object] | None]] = []
+        self._attempt_rows: list[dict[str, object]] = []
+        self._done_futures: list[asyncio.Future[None]] = []
+        self.limiter = RateLimiter()
+        self._held: dict[tuple[str, str, int, str], list[_Pending]] = {}
+        self._release_heap: list[tuple[float, int, tuple[str, str, int, str]]] = []
+        self._fallback_open: dict[tuple[NotifyKey, float], list[int]] = {}
         self._semaphore = asyncio.Semaphore(options.concurrency)
         self._next_maintenance = 0.0
         self._group_writes: dict[str, AggregationGroup] = {}
@@ -188,7 +228,9 @@ class Dispatcher:
         ``group_wait`` flushes at once, and the notification log keeps that from sending
         anything twice), and the removal of empty groups counts from now."""
         retired = self.setup
-        self.setup = _setup(config, self.options.external_url, self._endpoint_factory)
+        self.setup = _setup(
+            config, self.options.external_url, self._endpoint_factory, self._render_failed
+        )
         closing = asyncio.ensure_future(self._close_endpoints(retired, delay=30.0))
         self._closing.add(closing)
         closing.add_done_callback(self._closing.discard)
@@ -346,7 +388,7 @@ class Dispatcher:
         now = self.clock.now()
         for delivery_id, gid, body, _flushed in rows:
             delivery = delivery_from_body(int(delivery_id), str(gid), str(body), self.alerts.get)
-            self._enqueue(_Pending(delivery, None, backoff_delays(self.rng), due=now))
+            self._enqueue(_Pending(delivery, None, self._delays(delivery.key), due=now))
         if rows:
             log.info("resuming %d notifications from the outbox", len(rows))
         self.metrics.outbox.set(len(self._pending))
@@ -385,6 +427,9 @@ class Dispatcher:
         self._pending.clear()
         self._by_group.clear()
         self._retry_heap.clear()
+        self._held.clear()
+        self._release_heap.clear()
+        self._fallback_open.clear()
 
     # -- the loop -----------------------------------------------------------------------
 
@@ -446,6 +491,9 @@ class Dispatcher:
             _, _, pending = heapq.heappop(self._retry_heap)
             if not pending.cancelled and pending.due <= now:
                 self._spawn(self._attempt(pending))
+        while self._release_heap and self._release_heap[0][0] <= now:
+            _, _, held_key = heapq.heappop(self._release_heap)
+            self._release(held_key, now)
 
     async def _flush_task(self, groups: Sequence[AggregationGroup], now: float) -> None:
         try:
@@ -458,7 +506,10 @@ class Dispatcher:
         heap = self._retry_heap
         while heap and heap[0][2].cancelled:
             heapq.heappop(heap)
-        return heap[0][0] if heap else None
+        due = heap[0][0] if heap else None
+        if self._release_heap and (due is None or self._release_heap[0][0] < due):
+            due = self._release_heap[0][0]
+        return due
 
     async def _maintain(self, now: float) -> None:
         self._next_maintenance = now + self.options.maintenance_interval
@@ -504,6 +555,7 @@ class Dispatcher:
         plans: list[FlushPlan] = []
         group_rows: list[dict[str, object]] = []
         superseded: list[int] = []
+        failing_since: dict[NotifyKey, float] = {}
         for group in groups:
             if group.busy:
                 group.flush_waiting = True
@@ -529,10 +581,19 @@ class Dispatcher:
                     superseded.append(pending.delivery.id or -1)
                 if pending.flush is not None:
                     pending.flush.failed = True
+                first = pending.delivery.first_failed_at
+                if first is not None and pending.delivery.fallback_for is None:
+                    failing_since[pending.delivery.key] = first
+                for carried in pending.carrying:  # held back again, for the next message
+                    if not carried.cancelled:
+                        self._hold_again(carried)
+                pending.carrying = []
             if group.first_flush_at == now:
                 group_rows.append(group_row(group))
             plans.append(plan)
         deliveries = [d for p in plans for d in p.deliveries]
+        for delivery in deliveries:
+            delivery.first_failed_at = failing_since.get(delivery.key)
         logged = [(k, e) for p in plans for k, e in p.logged]
         if not deliveries and not logged and not group_rows and not superseded:
             for plan in plans:
@@ -554,7 +615,7 @@ class Dispatcher:
                 continue
             tracker = _Flush(plan.group, plan.resolved, now, len(plan.deliveries))
             for delivery in plan.deliveries:
-                pending = _Pending(delivery, tracker, backoff_delays(self.rng), due=now)
+                pending = _Pending(delivery, tracker, self._delays(delivery.key), due=now)
                 self._enqueue(pending)
                 self._spawn(self._attempt(pending))
         self.metrics.outbox.set(len(self._pending))
@@ -590,25 +651,93 @@ class Dispatcher:
         key = delivery.key
         return self.setup.endpoints.get((key.receiver, key.integration, key.index))
 
+    def _delays(self, key: NotifyKey) -> Iterator[float]:
+        endpoint = self.setup.endpoints.get((key.receiver, key.integration, key.index))
+        if endpoint is not None and not endpoint.alertmanager_pace:
+            return tocsin_backoff_delays(self.rng)
+        return backoff_delays(self.rng)
+
+    def _render_failed(self, source: str) -> None:
+        self.metrics.template_failures.inc()
+
+    # -- rate limits ----------------------------------------------------------------------
+
+    def _limits(self, endpoint: Endpoint, key: NotifyKey) -> list[tuple[Hashable, Rate]]:
+        limit = endpoint.rate_limit
+        if limit is None:
+            return []
+        ident = (key.receiver, key.integration, key.index)
+        out: list[tuple[Hashable, Rate]] = []
+        if limit.per_integration is not None:
+            out.append((ident, limit.per_integration))
+        if limit.per_target is not None:
+            out.append(((*ident, endpoint.target), limit.per_target))
+        return out
+
+    def _hold(self, pending: _Pending, endpoint: Endpoint, ready_at: float) -> None:
+        """A rate limit holds ``pending`` back until a token comes: then one message goes
+        and carries the summary of every notification held for the same target."""
+        key = pending.delivery.key
+        held_key = (key.receiver, key.integration, key.index, endpoint.target)
+        queue = self._held.setdefault(held_key, [])
+        queue.append(pending)
+        self.metrics.rate_limited.labels(key.integration).inc()
+        if len(queue) == 1:
+            heapq.heappush(self._release_heap, (ready_at, next(self._seq), held_key))
+            self._wake.set()
+
+    def _hold_again(self, pending: _Pending) -> None:
+        endpoint = self._endpoint(pending.delivery)
+        if endpoint is None:
+            return
+        self._hold(pending, endpoint, self.clock.now())
+
+    def _release(self, held_key: tuple[str, str, int, str], now: float) -> None:
+        queue = [p for p in self._held.pop(held_key, []) if not p.cancelled]
+        if not queue:
+            return
+        endpoint = self._endpoint(queue[0].delivery)
+        limits = self._limits(endpoint, queue[0].delivery.key) if endpoint is not None else []
+        if limits and not self.limiter.take(limits, now):
+            self._held[held_key] = queue
+            ready = self.limiter.ready_at(limits, now)
+            heapq.heappush(self._release_heap, (ready, next(self._seq), held_key))
+            return
+        carrier = queue[0]
+        carrier.admitted = True
+        carrier.carrying = queue[1:]
+        self._spawn(self._attempt(carrier))
+
+    # -- sending --------------------------------------------------------------------------
+
     async def _attempt(self, pending: _Pending) -> None:
         delivery = pending.delivery
-        group = self.table.get(delivery.group_id)
         if pending.cancelled or not self.holds_lease:
             return
         endpoint = self._endpoint(delivery)
+        if endpoint is not None and not pending.admitted:
+            limits = self._limits(endpoint, delivery.key)
+            now = self.clock.now()
+            if limits and not self.limiter.take(limits, now):
+                self._hold(pending, endpoint, self.limiter.ready_at(limits, now))
+                return
+            pending.admitted = True
+        group = self.table.get(delivery.group_id)
         kind = delivery.key.integration
         if group is not None:
             group.busy += 1
+        started = time.monotonic()
         try:
             pending.attempts += 1
-            await self._send(delivery, endpoint)
+            result = await self._send(pending, endpoint)
         except DeliveryError as exc:
-            await self._failed(pending, exc)
+            await self._failed(pending, exc, endpoint, time.monotonic() - started)
         except Exception as exc:  # a channel bug must not stop the dispatcher
             log.exception("%s notification for %s failed", kind, delivery.key.receiver)
-            await self._failed(pending, DeliveryError(str(exc), retryable=True))
+            error = DeliveryError(f"{type(exc).__name__}: {exc}", retryable=True)
+            await self._failed(pending, error, endpoint, time.monotonic() - started)
         else:
-            await self._delivered(pending)
+            await self._delivered(pending, result, endpoint, time.monotonic() - started)
         finally:
             if group is not None:
                 group.busy -= 1
@@ -616,7 +745,8 @@ class Dispatcher:
                     group.flush_waiting = False
                     self._spawn(self._flush_now(group))
 
-    async def _send(self, delivery: Delivery, endpoint: Endpoint | None) -> None:
+    async def _send(self, pending: _Pending, endpoint: Endpoint | None) -> SendResult | None:
+        delivery = pending.delivery
         kind = delivery.key.integration
         if endpoint is None:
             raise DeliveryError(
@@ -626,10 +756,20 @@ class Dispatcher:
             )
         if not endpoint.supported:
             self.metrics.unsupported_flushes.labels(kind).inc()
-        async with self._semaphore:
-            await endpoint.channel.send(
-                endpoint.target, _message(delivery), idempotency_key(delivery)
+        previous = self.nflog.get(delivery.key)
+        state = previous.extra.get("state", {}) if previous is not None else {}
+        extra: dict[str, Any] = {
+            "severity": _severity(delivery, self.setup.severity),
+            "severity_label": self.setup.severity.label,
+        }
+        carried = [p for p in pending.carrying if not p.cancelled]
+        if carried:
+            extra["summary"] = Summary(
+                notifications=len(carried), alerts=sum(len(p.delivery.alerts) for p in carried)
             )
+        message = _message(delivery, extra, state)
+        async with self._semaphore:
+            return await endpoint.channel.send(endpoint.target, message, idempotency_key(delivery))
 
     async def _flush_now(self, group: AggregationGroup) -> None:
         if self.table.get(group.id) is group and self.holds_lease:
@@ -639,36 +779,143 @@ class Dispatcher:
                 self.metrics.store_errors.inc()
                 log.exception("storing a flush failed")
 
-    async def _delivered(self, pending: _Pending) -> None:
+    def _attempt_row(
+        self,
+        pending: _Pending,
+        endpoint: Endpoint | None,
+        outcome: str,
+        *,
+        latency: float | None = None,
+        error: DeliveryError | None = None,
+        status: int | None = None,
+        carried_by: str = "",
+    ) -> dict[str, object]:
+        delivery = pending.delivery
+        key = delivery.key
+        return {
+            "at": self.clock.now(),
+            "receiver": key.receiver,
+            "integration": key.integration,
+            "idx": key.index,
+            "group_key": key.group_key,
+            "target": endpoint.display if endpoint is not None else "",
+            "attempt": pending.attempts,
+            "outcome": outcome,
+            "status": error.status if error is not None else status,
+            "latency_ms": None if latency is None else round(latency * 1000.0, 3),
+            "error": str(error) if error is not None else "",
+            "idempotency_key": idempotency_key(delivery),
+            "carried_by": carried_by,
+            "fallback_for": key_text(delivery.fallback_for),
+            "alerts": len(delivery.alerts),
+        }
+
+    async def _delivered(
+        self,
+        pending: _Pending,
+        result: SendResult | None,
+        endpoint: Endpoint | None,
+        latency: float,
+    ) -> None:
         delivery = pending.delivery
         now = self.clock.now()
-        old = self.nflog.get(delivery.key)
-        entry = delivery.entry(now, dict(old.extra) if old is not None else None)
-        assert delivery.id is not None
+        row = self._attempt_row(
+            pending,
+            endpoint,
+            "sent",
+            latency=latency,
+            status=result.status if result is not None else None,
+        )
+        carrier_key = idempotency_key(delivery)
+        carried = [p for p in pending.carrying if not p.cancelled]
+        pending.carrying = []
+        records: list[tuple[int | None, dict[str, object] | None]] = []
+        rows = [row]
+        logged: list[tuple[NotifyKey, NotifyEntry]] = []
+        entry = self._entry_for(delivery, now, result)
+        if entry is not None:
+            logged.append(entry)
         self._forget(pending)
+        records.append((delivery.id, nflog_row(*entry) if entry is not None else None))
+        for other in carried:
+            other_entry = self._entry_for(other.delivery, now, None)
+            if other_entry is not None:
+                logged.append(other_entry)
+            self._forget(other)
+            records.append(
+                (other.delivery.id, nflog_row(*other_entry) if other_entry is not None else None)
+            )
+            rows.append(self._attempt_row(other, endpoint, "summarised", carried_by=carrier_key))
+            self.metrics.summarised.labels(other.delivery.key.integration).inc()
         try:
-            await self._done(delivery.id, nflog_row(delivery.key, entry))
+            await self._record(records, rows)
         except StoreError:
             self.metrics.store_errors.inc()
             log.exception("recording a delivered notification failed")
-        self.nflog.set(delivery.key, entry)
+        for key, value in logged:
+            self.nflog.set(key, value)
         kind = delivery.key.integration
         self.metrics.notifications.labels(kind, "sent").inc()
         self.metrics.notification_latency.labels(kind).observe(max(now - delivery.now, 0.0))
         if self.on_sent is not None:
             self.on_sent(delivery)
-        tracker = pending.flush
-        if tracker is not None:
-            tracker.outstanding -= 1
-            if tracker.outstanding == 0 and not tracker.failed:
-                self._flush_done(tracker.group, tracker.resolved, tracker.now)
+        for done in (pending, *carried):
+            self._settle(done, ok=True)
 
-    async def _failed(self, pending: _Pending, exc: DeliveryError) -> None:
+    def _entry_for(
+        self, delivery: Delivery, now: float, result: SendResult | None
+    ) -> tuple[NotifyKey, NotifyEntry] | None:
+        """The notification-log entry a delivery writes once it got through: its own; a
+        fallback's is its primary's, once every fallback of it has ended."""
+        primary = delivery.fallback_for
+        if primary is not None:
+            opened = self._fallback_open.get((primary, delivery.now))
+            if opened is not None:
+                opened[0] -= 1
+                opened[1] += 1
+                if opened[0] > 0:
+                    return None
+                del self._fallback_open[(primary, delivery.now)]
+            old = self.nflog.get(primary)
+            return primary, delivery.entry(now, dict(old.extra) if old is not None else None)
+        old = self.nflog.get(delivery.key)
+        extra = dict(old.extra) if old is not None else {}
+        if result is not None and result.state:
+            extra["state"] = dict(result.state)
+        return delivery.key, delivery.entry(now, extra)
+
+    def _settle(self, pending: _Pending, *, ok: bool) -> None:
+        tracker = pending.flush
+        if tracker is None:
+            return
+        if not ok:
+            tracker.failed = True
+        tracker.outstanding -= 1
+        if tracker.outstanding == 0 and not tracker.failed:
+            self._flush_done(tracker.group, tracker.resolved, tracker.now)
+
+    async def _failed(
+        self,
+        pending: _Pending,
+        exc: DeliveryError,
+        endpoint: Endpoint | None,
+        latency: float,
+    ) -> None:
         delivery = pending.delivery
         kind = delivery.key.integration
-        if exc.retryable and not pending.cancelled:
+        now = self.clock.now()
+        if delivery.first_failed_at is None:
+            delivery.first_failed_at = now
+        receiver = self.setup.receivers.get(delivery.key.receiver)
+        fallbacks = receiver.fallback if receiver is not None else []
+        primary = delivery.fallback_for is None and bool(fallbacks)
+        deadline = receiver.retry.deadline.seconds if receiver is not None else math.inf
+        exhausted = primary and now - delivery.first_failed_at >= deadline
+        if exc.retryable and not pending.cancelled and not exhausted:
             delay = next(pending.delays)
-            pending.due = self.clock.now() + delay
+            if exc.retry_after is not None:
+                delay = max(delay, exc.retry_after)
+            pending.due = now + delay
             heapq.heappush(self._retry_heap, (pending.due, next(self._seq), pending))
             self.metrics.notifications.labels(kind, "retried").inc()
             log.warning(
@@ -679,40 +926,149 @@ class Dispatcher:
                 delay,
                 exc,
             )
+            self._queue_rows(
+                [self._attempt_row(pending, endpoint, "retry", latency=latency, error=exc)]
+            )
             self._wake.set()
             return
         self.metrics.notifications.labels(kind, "failed").inc()
         log.error("%s notification for receiver %s failed: %s", kind, delivery.key.receiver, exc)
+        row = self._attempt_row(pending, endpoint, "failed", latency=latency, error=exc)
+        carried = [p for p in pending.carrying if not p.cancelled]
+        pending.carrying = []
+        if primary and not pending.cancelled and await self._fall_back(pending, fallbacks, row):
+            for other in carried:
+                self._hold_again(other)
+            return
         self._forget(pending)
-        if pending.flush is not None:
-            pending.flush.failed = True
-            pending.flush.outstanding -= 1
-        assert delivery.id is not None
+        await self._fallback_ended(delivery)
         try:
-            await self._done(delivery.id, None)
+            await self._record([(delivery.id, None)], [row])
         except StoreError:
             self.metrics.store_errors.inc()
+        self._settle(pending, ok=False)
+        for other in carried:  # their groups send them again at their next tick
+            self._forget(other)
+            self._settle(other, ok=False)
+            failed = DeliveryError(f"the message carrying it failed: {exc}", retryable=False)
+            self._queue_rows([self._attempt_row(other, endpoint, "failed", error=failed)])
+            with contextlib.suppress(StoreError):
+                await self._record([(other.delivery.id, None)], [])
 
-    async def _done(self, delivery_id: int, row: dict[str, object] | None) -> None:
-        """Record an ended delivery; those ending together share one write."""
+    async def _fallback_ended(self, delivery: Delivery) -> None:
+        """A fallback failed for good: when it was the last of its primary's and another
+        got through, the primary's entry is written."""
+        primary = delivery.fallback_for
+        if primary is None:
+            return
+        opened = self._fallback_open.get((primary, delivery.now))
+        if opened is None:
+            return
+        opened[0] -= 1
+        if opened[0] > 0:
+            return
+        del self._fallback_open[(primary, delivery.now)]
+        if opened[1] > 0:
+            now = self.clock.now()
+            old = self.nflog.get(primary)
+            entry = delivery.entry(now, dict(old.extra) if old is not None else None)
+            with contextlib.suppress(StoreError):
+                await self._record([(None, nflog_row(primary, entry))], [])
+            self.nflog.set(primary, entry)
+
+    async def _fall_back(
+        self, pending: _Pending, names: list[str], failed_row: dict[str, object]
+    ) -> bool:
+        """Hand the notification to the receiver's fallbacks, once each; the primary is
+        recorded as notified when they have ended and one got through."""
+        delivery = pending.delivery
+        targets = [i for name in names for i in self.setup.integrations.get(name, [])]
+        if not targets:
+            return False
+        now = self.clock.now()
+        created = [
+            Delivery(
+                NotifyKey(delivery.key.group_key, i.receiver, i.kind, i.index),
+                delivery.group_id,
+                delivery.group_labels,
+                delivery.alerts,
+                delivery.firing,
+                delivery.resolved,
+                delivery.now,
+                fallback_for=delivery.key,
+            )
+            for i in targets
+        ]
+        try:
+            ids = await self.store.store_flush(
+                [], [_outbox_row(d, now) for d in created], [], [delivery.id or -1]
+            )
+        except StoreError:
+            self.metrics.store_errors.inc()
+            log.exception("storing the fallback notifications failed")
+            return False
+        self._forget(pending)
+        self._queue_rows([failed_row])
+        self.metrics.fallbacks.labels(delivery.key.integration).inc()
+        log.warning(
+            "receiver %s could not be notified; handing the notification to %s",
+            delivery.key.receiver,
+            ", ".join(names),
+        )
+        self._fallback_open[(delivery.key, delivery.now)] = [len(created), 0]
+        if pending.flush is not None:
+            pending.flush.outstanding += len(created) - 1
+        for item, delivery_id in zip(created, ids, strict=True):
+            item.id = delivery_id
+            follower = _Pending(item, pending.flush, self._delays(item.key), due=now)
+            self._enqueue(follower)
+            self._spawn(self._attempt(follower))
+        self.metrics.outbox.set(len(self._pending))
+        return True
+
+    def _queue_rows(self, rows: list[dict[str, object]]) -> None:
+        """Delivery-log rows written with the next batch (not waited for)."""
+        self._attempt_rows.extend(rows)
+        if len(self._attempt_rows) == len(rows) and not self._done_queue:
+            asyncio.get_running_loop().call_soon(self._write_done)
+
+    async def _record(
+        self,
+        done: list[tuple[int | None, dict[str, object] | None]],
+        rows: list[dict[str, object]],
+    ) -> None:
+        """Record ended deliveries and attempts; those ending together share one write."""
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._done_queue.append((delivery_id, row, future))
-        if len(self._done_queue) == 1:
+        first = not self._done_queue and not self._attempt_rows and not self._done_futures
+        self._done_queue.extend(done)
+        self._attempt_rows.extend(rows)
+        self._done_futures.append(future)
+        if first:
             asyncio.get_running_loop().call_soon(self._write_done)
         await future
 
     def _write_done(self) -> None:
         queued, self._done_queue = self._done_queue, []
+        rows, self._attempt_rows = self._attempt_rows, []
+        futures, self._done_futures = self._done_futures, []
+        if not queued and not rows:
+            for future in futures:
+                if not future.done():
+                    future.set_result(None)
+            return
 
         async def write() -> None:
             try:
-                await self.store.deliveries_done([(i, r) for i, r, _ in queued])
+                await self.store.deliveries_done(queued, rows)
             except BaseException as exc:
-                for _, _, future in queued:
+                for future in futures:
                     if not future.done():
                         future.set_exception(exc)
+                if not futures and isinstance(exc, StoreError):
+                    self.metrics.store_errors.inc()
+                    log.error("writing %d delivery-log rows failed: %s", len(rows), exc)
                 return
-            for _, _, future in queued:
+            for future in futures:
                 if not future.done():
                     future.set_result(None)
 
@@ -733,13 +1089,31 @@ def _outbox_row(delivery: Delivery, now: float) -> dict[str, object]:
     return {"group_id": delivery.group_id, "body": delivery_body(delivery), "flushed_at": now}
 
 
-def _message(delivery: Delivery) -> Message:
+def _message(delivery: Delivery, extra: dict[str, Any], state: dict[str, Any]) -> Message:
     firing = any(a.ends_at > delivery.now for a in delivery.alerts)
+    receiver = delivery.key.receiver
+    if delivery.fallback_for is not None:  # a fallback speaks for its primary receiver
+        receiver = delivery.fallback_for.receiver
     return Message(
-        receiver=delivery.key.receiver,
+        receiver=receiver,
         status="firing" if firing else "resolved",
         group_key=delivery.key.group_key,
         group_labels=delivery.group_labels,
         alerts=delivery.alerts,
         now=delivery.now,
+        extra=extra,
+        state=state,
     )
+
+
+def _severity(delivery: Delivery, severity: SeverityConfig) -> str:
+    """The highest severity of the alerts that fire (of all of them when none fires)."""
+    firing = [a for a in delivery.alerts if a.ends_at > delivery.now] or delivery.alerts
+    return min((severity.level_of(a.labels) for a in firing), default="P3")
+
+
+def key_text(key: NotifyKey | None) -> str:
+    """A notification-log key as one line (empty for None)."""
+    if key is None:
+        return ""
+    return f"{key.receiver}/{key.integration}[{key.index}]"

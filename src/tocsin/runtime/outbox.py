@@ -35,6 +35,8 @@ def delivery_body(d: Delivery) -> str:
             "firing": sorted(d.firing),
             "resolved": sorted(d.resolved),
             "now": d.now,
+            "ff": d.first_failed_at,
+            "fb": d.fallback_for.as_list() if d.fallback_for is not None else None,
         }
     ).decode()
 
@@ -51,6 +53,7 @@ def delivery_from_body(
         alert = alert_of(fp)
         if alert is not None:
             alerts.append(alert if alert.ends_at == ends_at else replace(alert, ends_at=ends_at))
+    fallback_for = data.get("fb")
     return Delivery(
         NotifyKey(gk, receiver, kind, int(index)),
         group_id,
@@ -60,6 +63,10 @@ def delivery_from_body(
         frozenset(data["resolved"]),
         float(data["now"]),
         delivery_id,
+        data.get("ff"),
+        NotifyKey(fallback_for[0], fallback_for[1], fallback_for[2], int(fallback_for[3]))
+        if fallback_for
+        else None,
     )
 
 

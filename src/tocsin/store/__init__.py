@@ -2,7 +2,7 @@
 
 from tocsin.store.alerts import AlertStore, PutResult
 from tocsin.store.database import Database, DatabaseOptions, sqlite_url_for
-from tocsin.store.dispatch import DispatchRows, DispatchStore
+from tocsin.store.dispatch import DeliveryQuery, DispatchRows, DispatchStore
 from tocsin.store.errors import StoreError, StoreLockedError, StoreUnavailable
 from tocsin.store.silences import SilenceNotFound, SilenceStore
 
@@ -10,6 +10,7 @@ __all__ = [
     "AlertStore",
     "Database",
     "DatabaseOptions",
+    "DeliveryQuery",
     "DispatchRows",
     "DispatchStore",
     "PutResult",

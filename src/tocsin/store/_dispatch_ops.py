@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, text
+from sqlalchemy import Connection, bindparam, delete, insert, text
 
 from tocsin.store._ops import operation
-from tocsin.store._schema import deliveries, groups, nflog
+from tocsin.store._schema import deliveries, delivery_log, groups, nflog
 
 __all__: list[str] = []
 
@@ -89,14 +89,23 @@ def store_flush(conn: Connection, args: dict[str, Any]) -> list[int]:
 
 
 @operation("dispatch.done_many")
-def deliveries_done(conn: Connection, items: list[dict[str, Any]]) -> None:
-    """Deliveries that ended, in one transaction: their log entries, their outbox rows."""
+def deliveries_done(conn: Connection, args: dict[str, Any]) -> None:
+    """Deliveries that ended and attempts made, in one transaction: notification-log
+    entries written, outbox rows deleted, delivery-log rows appended."""
+    items = args["done"]
     logged = [item["nflog"] for item in items if item.get("nflog")]
     if logged:
         conn.execute(_NFLOG_UPSERT, logged)
-    ids = [item["id"] for item in items]
+    ids = [item["id"] for item in items if item["id"] is not None]
     for chunk in _chunks(ids):
         conn.execute(_DELIVERY_DELETE, {"ids": chunk})
+    if args["attempts"]:
+        conn.execute(insert(delivery_log), args["attempts"])
+
+
+@operation("delivery_log.prune")
+def prune_delivery_log(conn: Connection, before: float) -> None:
+    conn.execute(delete(delivery_log).where(delivery_log.c.at < before))
 
 
 @operation("nflog.expire")

@@ -8,9 +8,30 @@ almost every row); superseded versions are deleted in the background.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, Float, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
-__all__ = ["alerts", "deliveries", "groups", "lease", "meta", "metadata", "nflog", "silences"]
+__all__ = [
+    "alerts",
+    "deliveries",
+    "delivery_log",
+    "groups",
+    "lease",
+    "meta",
+    "metadata",
+    "nflog",
+    "silences",
+]
 
 metadata = MetaData()
 
@@ -92,6 +113,32 @@ deliveries = Table(
     Column("flushed_at", Float, nullable=False),
     Column("claimed_by", Text, nullable=True),
     Column("claimed_until", Float, nullable=True),
+)
+
+# The delivery log: every attempt to deliver a notification, and what became of it.
+delivery_log = Table(
+    "delivery_log",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("at", Float, nullable=False),
+    Column("receiver", Text, nullable=False),
+    Column("integration", String(64), nullable=False),
+    Column("idx", Integer, nullable=False),
+    Column("group_key", Text, nullable=False),
+    Column("target", Text, nullable=False),  # as it may be shown: no secret
+    Column("attempt", Integer, nullable=False),
+    Column("outcome", String(16), nullable=False),  # sent, retry, failed, held, summarised
+    Column("status", Integer, nullable=True),
+    Column("latency_ms", Float, nullable=True),
+    Column("error", Text, nullable=False),
+    Column("idempotency_key", Text, nullable=False),
+    Column("carried_by", Text, nullable=False),  # summarised: the key of the message
+    Column("fallback_for", Text, nullable=False),  # a fallback's primary receiver
+    Column("alerts", Integer, nullable=False),
+    Index("delivery_log_at", "at"),
+    Index("delivery_log_receiver", "receiver", "at"),
 )
 
 # Who does the timed work (flushes, sends) when several servers share a database.

@@ -10,10 +10,25 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from tocsin.store._schema import groups, nflog
+from tocsin.store._schema import delivery_log, groups, nflog
 from tocsin.store.database import Database
 
-__all__ = ["DispatchRows", "DispatchStore"]
+__all__ = ["DeliveryQuery", "DispatchRows", "DispatchStore"]
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryQuery:
+    """A filter of the delivery log."""
+
+    receiver: str = ""
+    integration: str = ""
+    outcome: tuple[str, ...] = ()
+    group_key: str = ""
+    idempotency_key: str = ""
+    since: float | None = None
+    until: float | None = None
+    before_id: int | None = None
+    limit: int = 100
 
 
 @dataclass(slots=True)
@@ -72,12 +87,57 @@ class DispatchStore:
         )
         return ids
 
-    async def deliveries_done(self, items: list[tuple[int, dict[str, Any] | None]]) -> None:
-        """Several ended deliveries in one write: one statement per kind, not per delivery."""
-        if items:
+    async def deliveries_done(
+        self,
+        items: list[tuple[int | None, dict[str, Any] | None]],
+        attempts: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """Ended deliveries (outbox id, notification-log row or None) and delivery-log rows
+        in one write: one statement per kind, not per delivery."""
+        if items or attempts:
             await self._db.write(
-                "dispatch.done_many", [{"id": i, "nflog": row} for i, row in items]
+                "dispatch.done_many",
+                {
+                    "done": [{"id": i, "nflog": row} for i, row in items],
+                    "attempts": attempts or [],
+                },
             )
+
+    async def prune_delivery_log(self, before: float) -> None:
+        """Forget delivery-log rows older than ``before``."""
+        await self._db.write("delivery_log.prune", before)
+
+    def delivery_log(self, query: DeliveryQuery) -> list[dict[str, Any]]:
+        """Delivery-log rows matching ``query``, newest first (blocking; call from a
+        thread)."""
+        out: list[dict[str, Any]] = []
+        t = delivery_log
+        stmt = select(t).order_by(t.c.id.desc()).limit(query.limit)
+        if query.receiver:
+            stmt = stmt.where(t.c.receiver == query.receiver)
+        if query.integration:
+            stmt = stmt.where(t.c.integration == query.integration)
+        if query.outcome:
+            stmt = stmt.where(t.c.outcome.in_(query.outcome))
+        if query.group_key:
+            stmt = stmt.where(t.c.group_key == query.group_key)
+        if query.idempotency_key:
+            stmt = stmt.where(
+                (t.c.idempotency_key == query.idempotency_key)
+                | (t.c.carried_by == query.idempotency_key)
+            )
+        if query.since is not None:
+            stmt = stmt.where(t.c.at >= query.since)
+        if query.until is not None:
+            stmt = stmt.where(t.c.at < query.until)
+        if query.before_id is not None:
+            stmt = stmt.where(t.c.id < query.before_id)
+
+        def run(conn: Connection) -> None:
+            out.extend(dict(row._mapping) for row in conn.execute(stmt))
+
+        self._db.read(run)
+        return out
 
     async def expire_nflog(self, now: float) -> None:
         await self._db.write("nflog.expire", now)

@@ -12,6 +12,7 @@ not. The URL is a secret: no message shows it.
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 
@@ -71,6 +72,12 @@ class WebhookChannel:
         else:
             self._client = client_factory(config.http_config)
             self._owns_client = False
+
+    def display(self, target: str) -> str:
+        """The target as logs may show it: the URL's scheme and host (the URL is a secret)."""
+        parts = urllib.parse.urlsplit(target)
+        host = parts.hostname or "?"
+        return f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port else "")
 
     def body(self, message: Message) -> bytes:
         """The JSON document sent for ``message``."""
