@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tocsin.api import Metrics
-from tocsin.channels import DeliveryError, Message
+from tocsin.channels import DeliveryError, Message, SendResult
 from tocsin.config import load_config_text
 from tocsin.model import Alert, FakeClock, fingerprint
 from tocsin.pipeline import Integration, Silencer
@@ -27,21 +27,29 @@ class Sent:
     firing: list[str]  # alertname/instance of firing alerts, sorted
     resolved: list[str]
     key: str
+    state: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
 class Recorder:
     sent: list[Sent] = field(default_factory=list)
     failures: list[DeliveryError] = field(default_factory=list)  # raised by the next sends
+    failing: dict[str, list[DeliveryError]] = field(default_factory=dict)  # by receiver
     clock: FakeClock | None = None
+    attempts: int = 0
 
     def factory(self, integration: Integration, _url: str) -> Endpoint:
         recorder = self
 
         class Channel:
-            async def send(self, target: str, message: Message, idempotency_key: str) -> None:
+            async def send(self, target: str, message: Message, idempotency_key: str) -> SendResult:
+                recorder.attempts += 1
                 if recorder.failures:
                     raise recorder.failures.pop(0)
+                own = recorder.failing.get(integration.receiver)
+                if own:
+                    raise own[0] if len(own) == 1 else own.pop(0)
                 assert recorder.clock is not None
 
                 def name(a: Alert) -> str:
@@ -58,10 +66,21 @@ class Recorder:
                         sorted(name(a) for a in message.alerts if a.ends_at > message.now),
                         sorted(name(a) for a in message.alerts if a.ends_at <= message.now),
                         idempotency_key,
+                        dict(message.state),
+                        dict(message.extra),
                     )
                 )
+                return SendResult(
+                    status=200, state={"ts": str(len(recorder.sent)), "first": "kept"}
+                )
 
-        return Endpoint(Channel(), integration.receiver)
+        config = integration.config
+        return Endpoint(
+            Channel(),
+            integration.receiver,
+            display=f"{integration.receiver}-target",
+            rate_limit=config.rate_limit if config is not None else None,
+        )
 
 
 class Harness:
