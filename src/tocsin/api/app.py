@@ -13,6 +13,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tocsin.api._alerts import get_alerts, post_alerts, post_alerts_asgi
+from tocsin.api._deliveries import get_deliveries
 from tocsin.api._groups import get_alert_groups
 from tocsin.api._responses import swagger_error, text_error
 from tocsin.api._silences import delete_silence, get_silence, get_silences, post_silences
@@ -107,6 +108,7 @@ def create_app(ctx: ApiContext) -> ASGIApp:
         Route("/api/v2/status", _bind(get_status, ctx), methods=["GET"]),
         Route("/api/v2/receivers", _bind(get_receivers, ctx), methods=["GET"]),
         Route("/api/tocsin/v1/status", _bind(get_tocsin_status, ctx), methods=["GET"]),
+        Route("/api/tocsin/v1/deliveries", _bind(get_deliveries, ctx), methods=["GET"]),
         Route("/-/healthy", _bind(_healthy, ctx), methods=["GET", "HEAD"]),
         Route("/-/ready", _bind(_ready, ctx), methods=["GET", "HEAD"]),
         Route("/-/reload", _bind(_reload, ctx), methods=["POST", "PUT"]),

@@ -9,7 +9,7 @@ from typing import Any
 from tocsin.api.metrics import Metrics
 from tocsin.model import Alert, Clock
 from tocsin.pipeline import AggregationGroup, InhibitionRule, Silencer
-from tocsin.store import AlertStore, SilenceStore
+from tocsin.store import AlertStore, DeliveryQuery, SilenceStore
 
 __all__ = ["ApiContext", "ConfigView"]
 
@@ -45,4 +45,6 @@ class ApiContext:
     # The dispatcher: told about committed alerts, and asked for its aggregation groups.
     on_alerts: Callable[[Sequence[Alert], Sequence[str], float], None] | None = None
     groups: Callable[[], Iterable[AggregationGroup]] | None = None
+    # The delivery log (blocking; the API calls it in a thread).
+    delivery_log: Callable[[DeliveryQuery], list[dict[str, Any]]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)

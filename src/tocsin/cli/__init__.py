@@ -7,6 +7,7 @@ import typer
 from tocsin import __version__
 from tocsin.cli._alerts import alerts_app
 from tocsin.cli._check import check_config
+from tocsin.cli._deliveries import deliveries_app
 from tocsin.cli._routes import routes_app
 from tocsin.cli._serve import serve
 from tocsin.cli._silences import silences_app
@@ -25,6 +26,7 @@ app.command("check-config")(check_config)
 app.add_typer(routes_app, name="routes")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(silences_app, name="silences")
+app.add_typer(deliveries_app, name="deliveries")
 
 
 @app.command("version")

@@ -205,6 +205,14 @@ class Client:
             raise self._unexpected(path, "not an object")
         return data
 
+    def deliveries(self, params: Sequence[tuple[str, str]]) -> dict[str, Any]:
+        """``GET /api/tocsin/v1/deliveries`` with ``params``."""
+        path = "/api/tocsin/v1/deliveries"
+        data = self._json(path, self._request("GET", path, params=params))
+        if not isinstance(data, dict) or not isinstance(data.get("deliveries"), list):
+            raise self._unexpected(path, "a delivery list")
+        return data
+
 
 def redact_url(url: str) -> str:
     """``url`` with the password of its user information hidden, for messages."""

@@ -181,6 +181,7 @@ class Server:
         self.ctx.silencer = silencer
         self.ctx.on_alerts = dispatcher.on_alerts
         self.ctx.groups = lambda: dispatcher.table
+        self.ctx.delivery_log = dispatcher.store.delivery_log
         self._dispatch_task = asyncio.create_task(dispatcher.run())
         self.ctx.ready = True
         log.info("ready: %d stored alerts and %d silences loaded", count, silence_count)
@@ -210,6 +211,8 @@ class Server:
                 await store.compact()
                 if self.ctx.silences is not None:
                     await self.ctx.silences.collect(now, self.options.retention)
+                if self.dispatcher is not None:
+                    await self.dispatcher.store.prune_delivery_log(now - self.options.retention)
             except Exception:
                 self.metrics.store_errors.inc()
                 log.exception("housekeeping failed; will try again")
