@@ -164,6 +164,10 @@ def _lookup(table: dict[type[BaseModel], frozenset[str]], model: BaseModel) -> f
     return out
 
 
+def _tocsin_only(item: Any) -> bool:
+    return isinstance(item, SlackConfig) and item.uses_web_api and item.api_url is None
+
+
 def _empty(value: Any) -> bool:
     if isinstance(value, (Secret, Duration)):
         return not value
@@ -193,6 +197,10 @@ class _Marshaller:
             value = getattr(model, name)
             if isinstance(value, TLSConfig) and self.am and not self._tls_set(value):
                 continue
+            if self.am and isinstance(value, list) and any(_tocsin_only(v) for v in value):
+                # Slack through the Web API (a bot token) is tocsin's: Alertmanager 0.25
+                # would refuse it for lack of a webhook URL.
+                value = [v for v in value if not _tocsin_only(v)]
             if name in nullable or key in nullable:
                 if value is None:
                     continue
