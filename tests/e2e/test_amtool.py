@@ -8,8 +8,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.config.test_config_production_example import ENV
 from tests.support.binaries import require_binary
 from tests.support.tocsin import start_tocsin
+
+from tocsin.config import alertmanager_yaml, load_config
 
 pytestmark = [pytest.mark.realtime, pytest.mark.external]
 
@@ -127,6 +130,22 @@ def test_amtool_check_config_accepts_the_alertmanager_example() -> None:
     amtool = require_binary("amtool")
     result = subprocess.run(
         [amtool, "check-config", str(ROOT / "examples" / "alertmanager.yml")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_amtool_check_config_accepts_the_dump_of_the_production_example(tmp_path: Path) -> None:
+    """tocsin's channels and keys (Web API Slack, Twilio, fallbacks, rate limits) stay out
+    of what ``/api/v2/status`` shows amtool."""
+    amtool = require_binary("amtool")
+    dumped = tmp_path / "original.yml"
+    dumped.write_text(alertmanager_yaml(load_config(ROOT / "examples" / "production.yml", env=ENV)))
+    result = subprocess.run(
+        [amtool, "check-config", str(dumped)],
         capture_output=True,
         text=True,
         timeout=30,
