@@ -13,7 +13,9 @@ from tocsin.cli import app as cli_app
 from tocsin.config import Config
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = "\n".join(p.read_text() for p in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))])
+DOCS = "\n".join(
+    p.read_text() for p in [ROOT / "README.md", *sorted((ROOT / "docs").glob("**/*.md"))]
+)
 
 
 def test_every_http_route_is_documented(api: ApiHarness) -> None:

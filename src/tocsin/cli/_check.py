@@ -18,7 +18,11 @@ def check_config(
         bool, typer.Option("--allow-unsupported-receivers")
     ] = False,
 ) -> None:
-    """Validate configuration files; exit 0 when all are valid, 1 otherwise."""
+    """Validate configuration files; exit 0 when all are valid, 1 otherwise.
+
+    Templates that cannot be used (a Go construct tocsin does not translate, a syntax
+    error, a name the template data does not have) are warnings: the field uses its
+    channel's default text, and the file is still valid."""
     from rich.console import Console
 
     out = Console(highlight=False, soft_wrap=True)
@@ -33,6 +37,10 @@ def check_config(
             for issue in exc.issues:
                 err.print(str(issue), markup=False)
             continue
+        from tocsin.runtime.channels import template_warnings
+
+        for warning in template_warnings(config):
+            err.print(f"warning: {warning}", markup=False)
         out.print(
             f"SUCCESS {path}: {len(config.receivers)} receivers, "
             f"{len(config.inhibit_rules)} inhibit rules, "

@@ -9,6 +9,8 @@ the reason instead of stopping the server.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib
 import logging
 from collections.abc import Callable
@@ -17,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tocsin.channels import Channel, DeliveryError, LogChannel, Message
-from tocsin.config import NotifierConfig, RateLimit
+from tocsin.config import Config, NotifierConfig, RateLimit
 from tocsin.config.receivers import (
     EmailConfig,
     LogConfig,
@@ -28,7 +30,7 @@ from tocsin.config.receivers import (
     TwilioConfig,
     WebhookConfig,
 )
-from tocsin.pipeline import Integration
+from tocsin.pipeline import Integration, receiver_integrations
 from tocsin.templates import Templates
 
 __all__ = [
@@ -38,6 +40,7 @@ __all__ = [
     "Endpoint",
     "UnsupportedChannel",
     "build_endpoint",
+    "template_warnings",
 ]
 
 log = logging.getLogger("tocsin.dispatch")
@@ -134,3 +137,31 @@ def build_endpoint(
         rate_limit=limit,
         alertmanager_pace=pace,
     )
+
+
+def template_warnings(config: Config, external_url: str = "http://127.0.0.1:9093") -> list[str]:
+    """What compiling every template of ``config`` reports: template files that cannot be
+    read or translated, and fields that will render their channel's default instead
+    (each with ``file:line:col``)."""
+    templates = Templates(config.templates)
+    base = config.source_path.parent if config.source_path is not None else None
+    endpoints: list[Endpoint] = []
+    for index, receiver in enumerate(config.receivers):
+        for items in receiver_integrations([receiver]).values():
+            for integration in items:
+                at = ("receivers", index, f"{integration.kind}_configs", integration.index)
+
+                def where(name: str, at: tuple[str | int, ...] = at) -> str:
+                    return config.position(*at, name)
+
+                endpoints.append(build_endpoint(integration, external_url, base, templates, where))
+
+    async def close() -> None:
+        for endpoint in endpoints:
+            aclose = getattr(endpoint.channel, "aclose", None)
+            if aclose is not None:
+                with contextlib.suppress(Exception):
+                    await aclose()
+
+    asyncio.run(close())
+    return list(templates.warnings)
