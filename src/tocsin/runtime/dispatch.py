@@ -388,7 +388,11 @@ class Dispatcher:
         now = self.clock.now()
         for delivery_id, gid, body, _flushed in rows:
             delivery = delivery_from_body(int(delivery_id), str(gid), str(body), self.alerts.get)
-            self._enqueue(_Pending(delivery, None, self._delays(delivery.key), due=now))
+            pending = _Pending(delivery, None, self._delays(delivery.key), due=now)
+            self._enqueue(pending)
+            # Sent at the first turn of the loop, unless its group flushes first and
+            # supersedes it.
+            heapq.heappush(self._retry_heap, (now, next(self._seq), pending))
         if rows:
             log.info("resuming %d notifications from the outbox", len(rows))
         self.metrics.outbox.set(len(self._pending))

@@ -19,6 +19,7 @@ Jinja2) with Alertmanager's ``SortedPairs``, ``Names``, ``Values`` and ``Remove`
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -49,26 +50,36 @@ class Pair:
 
 
 class KV(dict[str, str]):
-    """Labels or annotations, with Alertmanager's template methods."""
+    """Labels or annotations, with Alertmanager's template methods.
+
+    As in Alertmanager, the sorted order puts ``alertname`` first, and a missing key reads
+    as the empty string (Alertmanager's templates run with ``missingkey=zero``).
+    """
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+    def _sorted(self) -> list[str]:
+        keys = sorted(k for k in self if k != "alertname")
+        return ["alertname", *keys] if "alertname" in self else keys
 
     def SortedPairs(self) -> list[Pair]:
-        return [Pair(k, self[k]) for k in sorted(self)]
+        return [Pair(k, self[k]) for k in self._sorted()]
 
     def Names(self) -> list[str]:
-        return sorted(self)
+        return self._sorted()
 
     def Values(self) -> list[str]:
-        return [self[k] for k in sorted(self)]
+        return [self[k] for k in self._sorted()]
 
     def Remove(self, names: Iterable[str]) -> KV:
         drop = set(names)
         return KV({k: v for k, v in self.items() if k not in drop})
 
     def __getattr__(self, name: str) -> str:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
+        if name.startswith("_") or name not in self:
+            raise AttributeError(name)
+        return self[name]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +113,14 @@ class TemplateData(dict[str, Any]):
             return self[name]
         except KeyError:
             raise AttributeError(name) from None
+
+
+_QUOTE_META = re.compile(r"([\\.+*?()|\[\]{}^$])")
+
+
+def quote_meta(text: str) -> str:
+    """Go's ``regexp.QuoteMeta``: Alertmanager gives templates the receiver name quoted so."""
+    return _QUOTE_META.sub(r"\\\1", text)
 
 
 def _time(epoch: float) -> datetime:
@@ -160,7 +179,7 @@ def template_data(
     summary = extra.get("summary")
     base = external_url.rstrip("/")
     return TemplateData(
-        receiver=receiver,
+        receiver=quote_meta(receiver),
         status="firing" if firing else "resolved",
         alerts=items,
         groupLabels=KV(group_labels),
