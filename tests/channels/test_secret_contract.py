@@ -9,12 +9,14 @@ The same checks run for each channel, built the way the server builds it
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import socket
 from collections.abc import Callable, Iterator
 
 import pytest
 from tests.channels.local_servers import LocalServer, Reply, Seen
+from tests.support.fakes.smtp import FakeSMTP
 
 from tocsin.channels import DeliveryError, Message
 from tocsin.config import alertmanager_yaml, load_config_text, redacted_dict
@@ -153,3 +155,40 @@ def test_a_refused_connection_shows_no_secret(kind: str, logs: pytest.LogCapture
 def test_both_status_dumps_hide_the_secrets(kind: str) -> None:
     config = load_config_text(_config(kind, "http://127.0.0.1:9"))
     _assert_clean(kind, alertmanager_yaml(config), repr(redacted_dict(config)))
+
+
+EMAIL_PASSWORD = "smtp-password-secret-99"
+EMAIL_SECRET = "smtp-cram-secret-77"
+
+
+@pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN", "CRAM-MD5"])
+def test_email_refused_credentials_show_no_secret(
+    mechanism: str, logs: pytest.LogCaptureFixture
+) -> None:
+    with FakeSMTP(users={"alice": "another password"}, mechanisms=[mechanism]) as smtp:
+        secret_line = f"auth_secret: {EMAIL_SECRET}" if mechanism == "CRAM-MD5" else ""
+        config = load_config_text(
+            f"""
+route: {{receiver: r}}
+receivers:
+  - name: r
+    email_configs:
+      - to: oncall@example.org
+        from: tocsin@example.org
+        smarthost: {smtp.address}
+        require_tls: false
+        auth_username: alice
+        auth_password: {EMAIL_PASSWORD}
+        {secret_line}
+"""
+        )
+        (integration,) = receiver_integrations(config.receivers)["r"]
+        endpoint = build_endpoint(integration, "http://tocsin.example")
+        error = asyncio.run(_send(endpoint))
+    assert error
+    texts = [error, endpoint.display, logs.text, alertmanager_yaml(config)]
+    texts.append(repr(redacted_dict(config)))
+    for text in texts:
+        for secret in (EMAIL_PASSWORD, EMAIL_SECRET):
+            assert secret not in text
+            assert base64.b64encode(secret.encode()).decode() not in text
