@@ -76,3 +76,18 @@ def test_routes_test_prints_the_receivers_an_alert_reaches() -> None:
     assert other.stdout == "default\n"
     bad = runner.invoke(app, ["routes", "test", "--config", config, "no-equals"])
     assert bad.exit_code == 2
+
+
+def test_check_config_warns_about_templates_it_cannot_use(tmp_path: Path) -> None:
+    path = tmp_path / "templates.yml"
+    path.write_text(
+        "route:\n  receiver: chat\nreceivers:\n  - name: chat\n    slack_configs:\n"
+        "      - api_url: http://127.0.0.1:9/hook\n"
+        "        title: '{{ .CommonLabels.alertname | customFunction }}'\n"
+        "        text: '{{ range .Alerts }}{{ .Labels.instance }} {{ end }}'\n"
+    )
+    result = runner.invoke(app, ["check-config", str(path)])
+    assert result.exit_code == 0, result.output  # the field falls back; the file is valid
+    assert f"warning: {path}:7:" in result.output
+    assert "title" in result.output or "customFunction" in result.output
+    assert ":8:" not in result.output  # the translatable text is fine
