@@ -260,3 +260,35 @@ def test_unsupported_receivers_are_listed_when_allowed() -> None:
         allow_unsupported_receivers=True,
     )
     assert config.unsupported_integrations == [("r", "opsgenie_configs")]
+
+
+def test_channel_credentials_come_from_files_and_the_environment(tmp_path: Path) -> None:
+    (tmp_path / "bot").write_text("xoxb-from-a-file\n")
+    (tmp_path / "twilio").write_text("twilio-from-a-file\n")
+    path = tmp_path / "tocsin.yml"
+    path.write_text(
+        textwrap.dedent(
+            """\
+            global:
+              slack_bot_token_file: bot
+              twilio_account_sid: AC0123
+              twilio_auth_token: ${TWILIO_TOKEN}
+              twilio_from: "+14155550100"
+            route: {receiver: r}
+            receivers:
+              - name: r
+                slack_configs: [{channel: '#a'}]
+                twilio_configs:
+                  - {to: "+14155550199"}
+                  - {to: "+14155550198", auth_token_file: twilio}
+            """
+        )
+    )
+    config = load_config(path, env={"TWILIO_TOKEN": "twilio-from-env"})
+    slack = config.receivers[0].slack_configs[0]
+    assert slack.uses_web_api
+    assert slack.bot_token == Secret("xoxb-from-a-file")
+    first, second = config.receivers[0].twilio_configs
+    assert first.auth_token == Secret("twilio-from-env")
+    assert second.auth_token == Secret("twilio-from-a-file")
+    assert first.account_sid == "AC0123"
