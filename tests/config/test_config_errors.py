@@ -213,8 +213,8 @@ CASES = [
         id="time-interval-bad-time",
     ),
     pytest.param(
-        BASE + "teams:\n  - name: sre\n",
-        ["x.yml:6:3: teams: `teams` is not available in this version of tocsin"],
+        BASE + "incidents:\n  - name: sre\n",
+        ["x.yml:6:3: incidents: `incidents` is not available in this version of tocsin"],
         id="reserved-section",
     ),
     pytest.param(

@@ -8,26 +8,28 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, PrivateAttr
 
 from tocsin.config._base import Model
+from tocsin.config._escalation import EscalationPolicy
 from tocsin.config._global import GlobalConfig
+from tocsin.config._people import Team, User
 from tocsin.config._route import InhibitRule, Route
+from tocsin.config._schedules import Schedule
 from tocsin.config._severity import SeverityConfig
 from tocsin.config._timeintervals import NamedTimeInterval, TimeInterval
 from tocsin.config._types import StrList
 from tocsin.config.receivers import Receiver
 
-__all__ = ["RESERVED_SECTIONS", "Config"]
+__all__ = ["ONCALL_SECTIONS", "RESERVED_SECTIONS", "Config"]
 
 RESERVED_SECTIONS: tuple[str, ...] = (
-    "teams",
-    "users",
-    "schedules",
-    "escalation_policies",
     "incidents",
     "heartbeats",
     "rules",
     "web",
 )
 """tocsin sections defined by later versions: accepted as keys, refused when non-empty."""
+
+ONCALL_SECTIONS: tuple[str, ...] = ("users", "teams", "schedules", "escalation_policies")
+"""tocsin's on-call sections (not in Alertmanager's configuration)."""
 
 
 def _none_list(value: Any) -> Any:
@@ -56,10 +58,12 @@ class Config(Model):
     severity: Annotated[SeverityConfig, BeforeValidator(_none_model)] = Field(
         default_factory=SeverityConfig
     )
-    teams: Any = None
-    users: Any = None
-    schedules: Any = None
-    escalation_policies: Any = None
+    users: Annotated[list[User], _EMPTY] = Field(default_factory=list)
+    teams: Annotated[list[Team], _EMPTY] = Field(default_factory=list)
+    schedules: Annotated[list[Schedule], _EMPTY] = Field(default_factory=list)
+    escalation_policies: Annotated[list[EscalationPolicy], _EMPTY] = Field(
+        default_factory=list
+    )
     incidents: Any = None
     heartbeats: Any = None
     rules: Any = None

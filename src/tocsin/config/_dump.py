@@ -23,7 +23,7 @@ import yaml
 from pydantic import BaseModel
 
 from tocsin.config._base import Model
-from tocsin.config._config import RESERVED_SECTIONS, Config
+from tocsin.config._config import ONCALL_SECTIONS, RESERVED_SECTIONS, Config
 from tocsin.config._duration import Duration, GoDuration
 from tocsin.config._global import GlobalConfig
 from tocsin.config._http import BasicAuth, HTTPClientConfig, OAuth2, TLSConfig
@@ -89,7 +89,8 @@ _NULLABLE: dict[type[BaseModel], frozenset[str]] = {
 }
 # Keys tocsin has and Alertmanager 0.25 does not.
 _NOT_IN_ALERTMANAGER: dict[type[BaseModel], frozenset[str]] = {
-    Config: frozenset({"severity", *RESERVED_SECTIONS}),
+    Config: frozenset({"severity", *RESERVED_SECTIONS, *ONCALL_SECTIONS}),
+    Route: frozenset({"escalation_policy"}),
     HTTPClientConfig: frozenset({"no_proxy", "proxy_from_environment"}),
     WebhookConfig: frozenset({"url_file"}),
     Receiver: frozenset(

@@ -52,6 +52,8 @@ class Route(Model):
     group_wait: Duration | None = None
     group_interval: Duration | None = None
     repeat_interval: Duration | None = None
+    # tocsin: the escalation policy that pages people for this route's groups (inherited)
+    escalation_policy: Str = ""
 
     @property
     def group_by_all(self) -> bool:
