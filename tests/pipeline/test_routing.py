@@ -85,3 +85,29 @@ def test_keys_and_paths_tell_routes_apart() -> None:
     assert (frontend.path, prod.path) == ("1", "2")
     assert frontend.mute_time_intervals == ["nights"]
     assert prod.mute_time_intervals == []  # time intervals are not inherited
+
+
+def test_escalation_policy_is_inherited_like_the_receiver() -> None:
+    from tocsin.config import Route
+    from tocsin.pipeline import build_routes
+
+    route = Route.model_validate(
+        {
+            "receiver": "r",
+            "escalation_policy": "default",
+            "routes": [
+                {
+                    "matchers": ['team="db"'],
+                    "escalation_policy": "db",
+                    "routes": [{"matchers": ['severity="critical"']}],
+                },
+                {"matchers": ['team="web"']},
+            ],
+        }
+    )
+    root = build_routes(route)
+    assert [n.escalation_policy for n in root.match({"team": "db", "severity": "critical"})] == [
+        "db"
+    ]
+    assert [n.escalation_policy for n in root.match({"team": "web"})] == ["default"]
+    assert root.escalation_policy == "default"

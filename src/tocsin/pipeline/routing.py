@@ -51,6 +51,7 @@ class RouteNode:
     group_interval: float = DEFAULT_GROUP_INTERVAL
     repeat_interval: float = DEFAULT_REPEAT_INTERVAL
     path: str = ""  # position in the tree ("", "0", "0.2", …): tells sibling routes apart
+    escalation_policy: str = ""  # tocsin: pages people for this route's groups (inherited)
 
     def matches(self, labels: Mapping[str, str]) -> bool:
         return matchers_match(self.matchers, labels)
@@ -99,6 +100,7 @@ def _node(route: Route, parent: RouteNode | None, path: str) -> RouteNode:
             group_wait=_seconds(route.group_wait, DEFAULT_GROUP_WAIT),
             group_interval=_seconds(route.group_interval, DEFAULT_GROUP_INTERVAL),
             repeat_interval=_seconds(route.repeat_interval, DEFAULT_REPEAT_INTERVAL),
+            escalation_policy=route.escalation_policy,
         )
     else:
         # Alertmanager: explicit labels replace the parent's and clear "all"; ['...'] adds
@@ -114,6 +116,7 @@ def _node(route: Route, parent: RouteNode | None, path: str) -> RouteNode:
             group_interval=_seconds(route.group_interval, parent.group_interval),
             repeat_interval=_seconds(route.repeat_interval, parent.repeat_interval),
             path=f"{parent.path}.{path}" if parent.path else path,
+            escalation_policy=route.escalation_policy or parent.escalation_policy,
         )
     node.mute_time_intervals = list(route.mute_time_intervals)
     node.active_time_intervals = list(route.active_time_intervals)
