@@ -12,6 +12,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from tocsin.api._acklinks import ack_confirm_page, ack_submit
 from tocsin.api._alerts import get_alerts, post_alerts, post_alerts_asgi
 from tocsin.api._deliveries import get_deliveries
 from tocsin.api._groups import get_alert_groups
@@ -109,6 +110,8 @@ def create_app(ctx: ApiContext) -> ASGIApp:
         Route("/api/v2/receivers", _bind(get_receivers, ctx), methods=["GET"]),
         Route("/api/tocsin/v1/status", _bind(get_tocsin_status, ctx), methods=["GET"]),
         Route("/api/tocsin/v1/deliveries", _bind(get_deliveries, ctx), methods=["GET"]),
+        Route("/ack/{token}", _bind(ack_confirm_page, ctx), methods=["GET"]),
+        Route("/ack/{token}", _bind(ack_submit, ctx), methods=["POST"]),
         Route("/-/healthy", _bind(_healthy, ctx), methods=["GET", "HEAD"]),
         Route("/-/ready", _bind(_ready, ctx), methods=["GET", "HEAD"]),
         Route("/-/reload", _bind(_reload, ctx), methods=["POST", "PUT"]),
