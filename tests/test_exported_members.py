@@ -64,6 +64,7 @@ PUBLIC = {
         "NotificationLog",
         "NotifyEntry",
         "NotifyKey",
+        "PageTarget",
         "RateLimiter",
         "RouteNode",
         "Silencer",

@@ -9,6 +9,7 @@ from tocsin.pipeline.notify import (
     Delivery,
     FlushPlan,
     Integration,
+    PageTarget,
     plan_flush,
     receiver_integrations,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "NotificationLog",
     "NotifyEntry",
     "NotifyKey",
+    "PageTarget",
     "RateLimiter",
     "RouteNode",
     "Silencer",

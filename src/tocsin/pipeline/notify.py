@@ -26,7 +26,14 @@ from tocsin.pipeline.groups import AggregationGroup
 from tocsin.pipeline.muting import Muter
 from tocsin.pipeline.nflog import NotificationLog, NotifyEntry, NotifyKey, needs_update
 
-__all__ = ["Delivery", "FlushPlan", "Integration", "plan_flush", "receiver_integrations"]
+__all__ = [
+    "Delivery",
+    "FlushPlan",
+    "Integration",
+    "PageTarget",
+    "plan_flush",
+    "receiver_integrations",
+]
 
 NFLOG_RETENTION = 120 * 3600.0
 
@@ -40,6 +47,18 @@ class Integration:
     index: int
     send_resolved: bool
     config: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class PageTarget:
+    """A page: one contact attempt to reach a person about an incident."""
+
+    incident: str  # the incident's id
+    user: str
+    contact: str  # email, slack, sms or voice
+    address: str  # the person's address for that contact
+    key: str  # the escalation's key of this page (recorded once sent)
+    ack_url: str = ""
 
 
 @dataclass(slots=True)
@@ -56,6 +75,7 @@ class Delivery:
     id: int | None = None  # the outbox row id, once stored
     first_failed_at: float | None = None  # first failure of this key's notification
     fallback_for: NotifyKey | None = None  # a fallback's primary receiver
+    page: PageTarget | None = None  # a page to a person, not a receiver's notification
 
     def entry(self, sent_at: float, extra: dict[str, Any] | None = None) -> NotifyEntry:
         return NotifyEntry(

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tocsin.channels import Channel, DeliveryError, LogChannel, Message
-from tocsin.config import Config, NotifierConfig, RateLimit
+from tocsin.config import Config, NotifierConfig, Rate, RateLimit
 from tocsin.config.receivers import (
     EmailConfig,
     LogConfig,
@@ -36,10 +36,12 @@ from tocsin.templates import Templates
 __all__ = [
     "ALERTMANAGER_PACE",
     "CHANNELS",
+    "CONTACT_TYPES",
     "BrokenChannel",
     "Endpoint",
     "UnsupportedChannel",
     "build_endpoint",
+    "people_endpoints",
     "template_warnings",
 ]
 
@@ -165,3 +167,50 @@ def template_warnings(config: Config, external_url: str = "http://127.0.0.1:9093
 
     asyncio.run(close())
     return list(templates.warnings)
+
+
+CONTACT_TYPES = ("email", "slack", "sms", "voice")
+"""How a person can be reached; each is a channel built from ``global``'s credentials."""
+
+_PEOPLE_RATE = RateLimit(per_target=Rate(count=1, seconds=60.0))
+
+
+def people_endpoints(
+    config: Config,
+    external_url: str,
+    templates: Templates,
+    base_dir: Path | None = None,
+) -> dict[str, Endpoint]:
+    """One endpoint per contact type that ``global`` has credentials for (the target is
+    set per page): e-mail (``smtp_*``), Slack (``slack_bot_token``), SMS and voice
+    (``twilio_*``; at most one message a minute to a number, as for receivers)."""
+    from tocsin.channels.email import EmailChannel
+    from tocsin.channels.slack import SlackChannel
+    from tocsin.channels.twilio import TwilioChannel
+
+    glob = config.global_
+    out: dict[str, Endpoint] = {}
+    builders: dict[str, Callable[[], Any]] = {}
+    if glob.smtp_smarthost and glob.smtp_from:
+        builders["email"] = lambda: EmailChannel.for_people(
+            glob, templates=templates, external_url=external_url, base_dir=base_dir
+        )
+    if glob.slack_bot_token or glob.slack_bot_token_file:
+        builders["slack"] = lambda: SlackChannel.for_people(
+            glob, templates=templates, external_url=external_url, base_dir=base_dir
+        )
+    if glob.twilio_account_sid and (glob.twilio_auth_token or glob.twilio_auth_token_file):
+        for mode in ("sms", "voice"):
+            builders[mode] = lambda mode=mode: TwilioChannel.for_people(  # type: ignore[misc]
+                glob, templates=templates, external_url=external_url, mode=mode, base_dir=base_dir
+            )
+    for kind, build in builders.items():
+        try:
+            channel = build()
+        except ValueError as exc:
+            log.error("people cannot be reached by %s: %s", kind, exc)
+            out[kind] = Endpoint(BrokenChannel(f"{kind}: {exc}"), "", alertmanager_pace=False)
+            continue
+        limit = _PEOPLE_RATE if kind in ("sms", "voice") else None
+        out[kind] = Endpoint(channel, "", rate_limit=limit, alertmanager_pace=False)
+    return out

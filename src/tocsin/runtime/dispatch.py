@@ -21,8 +21,8 @@ import math
 import random
 import time
 import uuid
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tocsin.api.metrics import Metrics
@@ -53,7 +53,7 @@ from tocsin.pipeline import (
     plan_flush,
     receiver_integrations,
 )
-from tocsin.runtime.channels import Endpoint, build_endpoint
+from tocsin.runtime.channels import Endpoint, build_endpoint, people_endpoints
 from tocsin.runtime.outbox import (
     delivery_body,
     delivery_from_body,
@@ -131,6 +131,7 @@ class _Setup:
     receivers: dict[str, Receiver] = field(default_factory=dict)
     severity: SeverityConfig = field(default_factory=SeverityConfig)
     templates: Templates | None = None
+    people: dict[str, Endpoint] = field(default_factory=dict)  # by contact type
 
 
 def _setup(
@@ -159,6 +160,9 @@ def _setup(
     }
     for warning in templates.warnings:
         log.warning("%s", warning)
+    people = (
+        people_endpoints(config, external_url, templates, base) if factory is build_endpoint else {}
+    )
     return _Setup(
         routes=build_routes(config.route),
         integrations=integrations,
@@ -168,6 +172,7 @@ def _setup(
         receivers={r.name: r for r in config.receivers},
         severity=config.severity,
         templates=templates,
+        people=people,
     )
 
 
@@ -219,6 +224,8 @@ class Dispatcher:
         self._next_maintenance = 0.0
         self._group_writes: dict[str, AggregationGroup] = {}
         self.on_sent: Callable[[Delivery], None] | None = None  # tests observe deliveries
+        # A page ended: (delivery, "sent" or "failed", error text); the incidents record it.
+        self.on_page: Callable[[Delivery, str, str], Awaitable[None]] | None = None
 
     # -- configuration ----------------------------------------------------------------------
 
@@ -652,8 +659,30 @@ class Dispatcher:
         task.add_done_callback(self._tasks.discard)
 
     def _endpoint(self, delivery: Delivery) -> Endpoint | None:
+        page = delivery.page
+        if page is not None:
+            people = self.setup.people.get(page.contact)
+            if people is None:
+                return None
+            display_of = getattr(people.channel, "display", None)
+            display = display_of(page.address) if callable(display_of) else page.contact
+            return replace(people, target=page.address, display=str(display))
         key = delivery.key
         return self.setup.endpoints.get((key.receiver, key.integration, key.index))
+
+    async def page(self, pages: Sequence[Delivery]) -> None:
+        """Send pages to people (escalation's effects): stored in the outbox first, then
+        sent with the retries, rate limits and delivery log of every notification."""
+        if not pages:
+            return
+        now = self.clock.now()
+        ids = await self.store.store_flush([], [_outbox_row(d, now) for d in pages], [], [])
+        for delivery, delivery_id in zip(pages, ids, strict=True):
+            delivery.id = delivery_id
+            pending = _Pending(delivery, None, tocsin_backoff_delays(self.rng), due=now)
+            self._enqueue(pending)
+            self._spawn(self._attempt(pending))
+        self.metrics.outbox.set(len(self._pending))
 
     def _delays(self, key: NotifyKey) -> Iterator[float]:
         endpoint = self.setup.endpoints.get((key.receiver, key.integration, key.index))
@@ -753,6 +782,11 @@ class Dispatcher:
         delivery = pending.delivery
         kind = delivery.key.integration
         if endpoint is None:
+            if delivery.page is not None:
+                raise DeliveryError(
+                    f"tocsin has no {kind} credentials in global to reach people with",
+                    retryable=False,
+                )
             raise DeliveryError(
                 f"receiver {delivery.key.receiver!r} has no {kind} integration "
                 f"#{delivery.key.index} any more",
@@ -771,6 +805,8 @@ class Dispatcher:
             extra["summary"] = Summary(
                 notifications=len(carried), alerts=sum(len(p.delivery.alerts) for p in carried)
             )
+        if delivery.page is not None and delivery.page.ack_url:
+            extra["ack_url"] = delivery.page.ack_url
         message = _message(delivery, extra, state)
         async with self._semaphore:
             return await endpoint.channel.send(endpoint.target, message, idempotency_key(delivery))
@@ -864,13 +900,16 @@ class Dispatcher:
         if self.on_sent is not None:
             self.on_sent(delivery)
         for done in (pending, *carried):
+            await self._page_ended(done.delivery, "sent", "")
             self._settle(done, ok=True)
 
     def _entry_for(
         self, delivery: Delivery, now: float, result: SendResult | None
     ) -> tuple[NotifyKey, NotifyEntry] | None:
         """The notification-log entry a delivery writes once it got through: its own; a
-        fallback's is its primary's, once every fallback of it has ended."""
+        fallback's is its primary's, once every fallback of it has ended; none for a page."""
+        if delivery.page is not None:
+            return None
         primary = delivery.fallback_for
         if primary is not None:
             opened = self._fallback_open.get((primary, delivery.now))
@@ -946,6 +985,7 @@ class Dispatcher:
             return
         self._forget(pending)
         await self._fallback_ended(delivery)
+        await self._page_ended(delivery, "failed", str(exc))
         try:
             await self._record([(delivery.id, None)], [row])
         except StoreError:
@@ -958,6 +998,14 @@ class Dispatcher:
             self._queue_rows([self._attempt_row(other, endpoint, "failed", error=failed)])
             with contextlib.suppress(StoreError):
                 await self._record([(other.delivery.id, None)], [])
+
+    async def _page_ended(self, delivery: Delivery, outcome: str, error: str) -> None:
+        if delivery.page is None or self.on_page is None:
+            return
+        try:
+            await self.on_page(delivery, outcome, error)
+        except Exception:  # recording must not stop the dispatcher
+            log.exception("recording a page's outcome failed")
 
     async def _fallback_ended(self, delivery: Delivery) -> None:
         """A fallback failed for good: when it was the last of its primary's and another

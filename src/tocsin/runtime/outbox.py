@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from typing import Any
 import orjson
 
 from tocsin.model import Alert
-from tocsin.pipeline import AggregationGroup, Delivery, NotifyEntry, NotifyKey
+from tocsin.pipeline import AggregationGroup, Delivery, NotifyEntry, NotifyKey, PageTarget
 
 __all__ = [
     "delivery_body",
@@ -37,6 +38,7 @@ def delivery_body(d: Delivery) -> str:
             "now": d.now,
             "ff": d.first_failed_at,
             "fb": d.fallback_for.as_list() if d.fallback_for is not None else None,
+            "pg": dataclasses.asdict(d.page) if d.page is not None else None,
         }
     ).decode()
 
@@ -54,6 +56,7 @@ def delivery_from_body(
         if alert is not None:
             alerts.append(alert if alert.ends_at == ends_at else replace(alert, ends_at=ends_at))
     fallback_for = data.get("fb")
+    page = data.get("pg")
     return Delivery(
         NotifyKey(gk, receiver, kind, int(index)),
         group_id,
@@ -67,6 +70,7 @@ def delivery_from_body(
         NotifyKey(fallback_for[0], fallback_for[1], fallback_for[2], int(fallback_for[3]))
         if fallback_for
         else None,
+        PageTarget(**page) if page else None,
     )
 
 
