@@ -46,6 +46,20 @@ def test_label_and_levels_are_configurable() -> None:
 def test_public_surface() -> None:
     assert sorted(tocsin.config.__all__) == sorted(
         [
+            "ContactMethod",
+            "EscalationLevel",
+            "EscalationPolicy",
+            "EscalationTarget",
+            "Layer",
+            "NotificationRule",
+            "Override",
+            "Participant",
+            "Schedule",
+            "SeverityLevels",
+            "Team",
+            "User",
+            "interval_contains",
+            "named_interval_active",
             "RECEIVER_TYPES",
             "RESERVED_SECTIONS",
             "SEVERITY_LEVELS",

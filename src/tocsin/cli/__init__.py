@@ -8,6 +8,7 @@ from tocsin import __version__
 from tocsin.cli._alerts import alerts_app
 from tocsin.cli._check import check_config
 from tocsin.cli._deliveries import deliveries_app
+from tocsin.cli._oncall import oncall_app
 from tocsin.cli._routes import routes_app
 from tocsin.cli._serve import serve
 from tocsin.cli._silences import silences_app
@@ -27,6 +28,7 @@ app.add_typer(routes_app, name="routes")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(silences_app, name="silences")
 app.add_typer(deliveries_app, name="deliveries")
+app.add_typer(oncall_app, name="oncall")
 
 
 @app.command("version")

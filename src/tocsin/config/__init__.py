@@ -11,6 +11,12 @@ from tocsin.config._config import RESERVED_SECTIONS, Config
 from tocsin.config._dump import alertmanager_yaml, redacted_dict
 from tocsin.config._duration import Duration, GoDuration
 from tocsin.config._errors import ConfigError, ConfigIssue
+from tocsin.config._escalation import (
+    EscalationLevel,
+    EscalationPolicy,
+    EscalationTarget,
+    SeverityLevels,
+)
 from tocsin.config._global import GlobalConfig
 from tocsin.config._http import (
     Authorization,
@@ -19,9 +25,12 @@ from tocsin.config._http import (
     OAuth2,
     TLSConfig,
 )
+from tocsin.config._interval_eval import interval_contains, named_interval_active
 from tocsin.config._load import load_config, load_config_text
 from tocsin.config._matchers import AnchoredRegex
+from tocsin.config._people import ContactMethod, NotificationRule, Team, User
 from tocsin.config._route import InhibitRule, Route
+from tocsin.config._schedules import Layer, Override, Participant, Schedule
 from tocsin.config._severity import SEVERITY_LEVELS, SeverityConfig
 from tocsin.config._timeintervals import (
     DayOfMonthRange,
@@ -54,30 +63,44 @@ __all__ = [
     "Config",
     "ConfigError",
     "ConfigIssue",
+    "ContactMethod",
     "DayOfMonthRange",
     "Duration",
+    "EscalationLevel",
+    "EscalationPolicy",
+    "EscalationTarget",
     "GlobalConfig",
     "GoDuration",
     "HTTPClientConfig",
     "InhibitRule",
+    "Layer",
     "MonthRange",
     "NamedTimeInterval",
+    "NotificationRule",
     "NotifierConfig",
     "OAuth2",
+    "Override",
+    "Participant",
     "Rate",
     "RateLimit",
     "Receiver",
     "RetryPolicy",
     "Route",
+    "Schedule",
     "Secret",
     "SeverityConfig",
+    "SeverityLevels",
     "TLSConfig",
+    "Team",
     "TimeInterval",
     "TimeRange",
+    "User",
     "WeekdayRange",
     "YearRange",
     "alertmanager_yaml",
+    "interval_contains",
     "load_config",
     "load_config_text",
+    "named_interval_active",
     "redacted_dict",
 ]

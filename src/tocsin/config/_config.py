@@ -61,9 +61,7 @@ class Config(Model):
     users: Annotated[list[User], _EMPTY] = Field(default_factory=list)
     teams: Annotated[list[Team], _EMPTY] = Field(default_factory=list)
     schedules: Annotated[list[Schedule], _EMPTY] = Field(default_factory=list)
-    escalation_policies: Annotated[list[EscalationPolicy], _EMPTY] = Field(
-        default_factory=list
-    )
+    escalation_policies: Annotated[list[EscalationPolicy], _EMPTY] = Field(default_factory=list)
     incidents: Any = None
     heartbeats: Any = None
     rules: Any = None

@@ -19,6 +19,8 @@ from tocsin.config._checks import check_document, unsupported_integrations
 from tocsin.config._config import Config
 from tocsin.config._defaults import apply_global_defaults
 from tocsin.config._errors import ConfigError, ConfigIssue
+from tocsin.config._escalation import check_escalation
+from tocsin.config._schedules import check_oncall
 from tocsin.config._yaml import Path as KeyPath
 from tocsin.config._yaml import Positions, RawFloat, RawInt, parse_yaml
 
@@ -82,6 +84,10 @@ def load_config_text(
         )
     if config is not None:
         apply_global_defaults(
+            config, lambda path, message: issues.append(positions.issue(path, message))
+        )
+        check_oncall(config, lambda path, message: issues.append(positions.issue(path, message)))
+        check_escalation(
             config, lambda path, message: issues.append(positions.issue(path, message))
         )
     if issues or config is None:
