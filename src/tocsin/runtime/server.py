@@ -26,6 +26,7 @@ from tocsin import __version__
 from tocsin.api import ApiContext, ConfigView, Metrics, create_app
 from tocsin.config import Config, ConfigError, alertmanager_yaml, load_config, redacted_dict
 from tocsin.model import Clock
+from tocsin.oncall import Roster
 from tocsin.pipeline import Silencer, build_inhibition_rules, build_routes
 from tocsin.runtime.dispatch import Dispatcher, DispatchOptions
 from tocsin.store import (
@@ -107,6 +108,8 @@ class Server:
             external_url=external,
             store_backend="sqlite",
         )
+        self.roster = Roster.from_config(self.config)
+        self.ctx.extra["roster"] = lambda: self.roster
 
     def _load_config(self) -> Config:
         return load_config(
@@ -139,6 +142,7 @@ class Server:
                 raise
             self.config = config
             self.ctx.config = view
+            self.roster = Roster.from_config(config)
             if self.dispatcher is not None:
                 self.dispatcher.reload(config)
             self._note_config_loaded(config)
