@@ -16,7 +16,9 @@ from tocsin.api._acklinks import ack_confirm_page, ack_submit
 from tocsin.api._alerts import get_alerts, post_alerts, post_alerts_asgi
 from tocsin.api._deliveries import get_deliveries
 from tocsin.api._groups import get_alert_groups
+from tocsin.api._incidents import INCIDENT_ROUTES
 from tocsin.api._oncall import get_oncall, get_schedule_ical, get_shifts, get_user_ical
+from tocsin.api._people import PEOPLE_ROUTES
 from tocsin.api._responses import swagger_error, text_error
 from tocsin.api._silences import delete_silence, get_silence, get_silences, post_silences
 from tocsin.api._status import get_receivers, get_status, get_tocsin_status
@@ -117,6 +119,10 @@ def create_app(ctx: ApiContext) -> ASGIApp:
             "/api/tocsin/v1/schedules/{name}.ics", _bind(get_schedule_ical, ctx), methods=["GET"]
         ),
         Route("/api/tocsin/v1/users/{name}.ics", _bind(get_user_ical, ctx), methods=["GET"]),
+        *(
+            Route(path, _bind(handler, ctx), methods=list(methods))
+            for path, handler, methods in (*INCIDENT_ROUTES, *PEOPLE_ROUTES)
+        ),
         Route("/ack/{token}", _bind(ack_confirm_page, ctx), methods=["GET"]),
         Route("/ack/{token}", _bind(ack_submit, ctx), methods=["POST"]),
         Route("/-/healthy", _bind(_healthy, ctx), methods=["GET", "HEAD"]),

@@ -8,6 +8,7 @@ from tocsin import __version__
 from tocsin.cli._alerts import alerts_app
 from tocsin.cli._check import check_config
 from tocsin.cli._deliveries import deliveries_app
+from tocsin.cli._incidents import incidents_app, overrides_app
 from tocsin.cli._oncall import oncall_app
 from tocsin.cli._routes import routes_app
 from tocsin.cli._serve import serve
@@ -29,6 +30,8 @@ app.add_typer(alerts_app, name="alerts")
 app.add_typer(silences_app, name="silences")
 app.add_typer(deliveries_app, name="deliveries")
 app.add_typer(oncall_app, name="oncall")
+app.add_typer(incidents_app, name="incidents")
+app.add_typer(overrides_app, name="overrides")
 
 
 @app.command("version")

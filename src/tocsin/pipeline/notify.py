@@ -59,6 +59,7 @@ class PageTarget:
     address: str  # the person's address for that contact
     key: str  # the escalation's key of this page (recorded once sent)
     ack_url: str = ""
+    receiver: str = ""  # a team's channel: sent through this receiver's integration
 
 
 @dataclass(slots=True)
@@ -93,6 +94,7 @@ class FlushPlan:
     logged: list[tuple[NotifyKey, NotifyEntry]] = field(default_factory=list)
     resolved: dict[str, float] = field(default_factory=dict)  # fingerprint -> endsAt
     muted: int = 0
+    kept: list[Alert] = field(default_factory=list)  # the alerts no muter held back
 
 
 def plan_flush(
@@ -123,6 +125,7 @@ def plan_flush(
             kept.append(alert)
     if not kept:
         return plan
+    plan.kept = kept
     firing = frozenset(a.fingerprint for a in kept if a.ends_at > now)
     resolved = frozenset(a.fingerprint for a in kept if a.ends_at <= now)
     for integration in integrations:

@@ -101,7 +101,7 @@ class Sender:
 
     def _endpoint(self, delivery: Delivery) -> Endpoint | None:
         page = delivery.page
-        if page is not None:
+        if page is not None and not page.receiver:
             people = self.setup.people.get(page.contact)
             if people is None:
                 return None

@@ -118,6 +118,8 @@ class Dispatcher(Sender):
         self.on_sent: Callable[[Delivery], None] | None = None  # tests observe deliveries
         # A page ended: (delivery, "sent" or "failed", error text); the incidents record it.
         self.on_page: Callable[[Delivery, str, str], Awaitable[None]] | None = None
+        # Groups flushed (their plans): the incidents open, join and resolve from them.
+        self.on_flushed: Callable[[list[FlushPlan]], Awaitable[None]] | None = None
 
     # -- configuration ----------------------------------------------------------------------
 
@@ -494,6 +496,8 @@ class Dispatcher(Sender):
             if group.first_flush_at == now:
                 group_rows.append(group_row(group))
             plans.append(plan)
+        if self.on_flushed is not None and plans:
+            self._spawn(self.on_flushed(plans))
         deliveries = [d for p in plans for d in p.deliveries]
         for delivery in deliveries:
             delivery.first_failed_at = failing_since.get(delivery.key)

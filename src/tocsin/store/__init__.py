@@ -4,6 +4,7 @@ from tocsin.store.alerts import AlertStore, PutResult
 from tocsin.store.database import Database, DatabaseOptions, sqlite_url_for
 from tocsin.store.dispatch import DeliveryQuery, DispatchRows, DispatchStore
 from tocsin.store.errors import StoreError, StoreLockedError, StoreUnavailable
+from tocsin.store.incidents import IncidentStore
 from tocsin.store.silences import SilenceNotFound, SilenceStore
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "DeliveryQuery",
     "DispatchRows",
     "DispatchStore",
+    "IncidentStore",
     "PutResult",
     "SilenceNotFound",
     "SilenceStore",

@@ -24,6 +24,7 @@ OPERATION_MODULES = (
     "tocsin.store._alert_ops",
     "tocsin.store._silence_ops",
     "tocsin.store._dispatch_ops",
+    "tocsin.store._incident_ops",
 )
 
 

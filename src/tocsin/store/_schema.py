@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 __all__ = [
@@ -26,11 +27,18 @@ __all__ = [
     "deliveries",
     "delivery_log",
     "groups",
+    "incident_alerts",
+    "incident_events",
+    "incident_pages",
+    "incidents",
     "lease",
     "meta",
     "metadata",
     "nflog",
+    "people",
+    "settings",
     "silences",
+    "used_tokens",
 ]
 
 metadata = MetaData()
@@ -148,4 +156,98 @@ lease = Table(
     Column("name", String(64), primary_key=True),
     Column("holder", Text, nullable=False),
     Column("expires_at", Float, nullable=False),
+)
+
+
+# Incidents (see tocsin.store.incidents): one row each, the escalation engine's state in
+# ``escalation`` (JSON, opaque to the store) and ``version`` for optimistic updates. At most
+# one incident per key is open: a later flush of the same group joins it.
+_OPEN = text("status <> 'resolved'")
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", String(12), primary_key=True),
+    Column("number", Integer, nullable=False, unique=True),
+    Column("key", Text, nullable=False),
+    Column("route_path", Text, nullable=False),
+    Column("group_labels", Text, nullable=False),  # JSON object
+    Column("title", Text, nullable=False),
+    Column("severity", String(2), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("policy", Text, nullable=False),
+    Column("opened_at", Float, nullable=False),
+    Column("acknowledged_at", Float, nullable=True),
+    Column("acknowledged_by", Text, nullable=True),
+    Column("resolved_at", Float, nullable=True),
+    Column("resolved_by", Text, nullable=True),
+    Column("escalation", Text, nullable=False),  # JSON object
+    Column("version", Integer, nullable=False),
+    Index("incidents_open_key", "key", unique=True, sqlite_where=_OPEN, postgresql_where=_OPEN),
+    Index("incidents_opened_at", "opened_at"),
+)
+
+incident_alerts = Table(
+    "incident_alerts",
+    metadata,
+    Column("incident_id", String(12), primary_key=True),
+    Column("fingerprint", String(32), primary_key=True),
+    Column("labels", Text, nullable=False),  # JSON object
+    Column("status", String(16), nullable=False),  # firing, resolved
+    Column("first_seen", Float, nullable=False),
+    Column("resolved_at", Float, nullable=True),
+)
+
+# The timeline: appended to, never changed.
+incident_events = Table(
+    "incident_events",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("incident_id", String(12), nullable=False),
+    Column("at", Float, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("detail", Text, nullable=False),  # JSON object
+    Index("incident_events_incident", "incident_id", "id"),
+)
+
+# Pages recorded before they are sent, so that a restart never pages twice.
+incident_pages = Table(
+    "incident_pages",
+    metadata,
+    Column("incident_id", String(12), primary_key=True),
+    Column("key", Text, primary_key=True),
+    Column("at", Float, nullable=False),
+    Column("outcome", String(32), nullable=False),
+)
+
+# Users, teams and overrides made through the API (those of the config are not stored).
+people = Table(
+    "people",
+    metadata,
+    Column("kind", String(16), primary_key=True),  # user, team, override
+    Column("name", Text, primary_key=True),  # an override's id
+    Column("body", Text, nullable=False),  # JSON object
+    Column("source", String(16), nullable=False),  # api
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+# Values made once and shared by every replica (signing secrets, counters).
+settings = Table(
+    "settings",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+# Single-use tokens (acknowledge links) already used, until they expire.
+used_tokens = Table(
+    "used_tokens",
+    metadata,
+    Column("token_id", String(128), primary_key=True),
+    Column("used_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Index("used_tokens_expires_at", "expires_at"),
 )

@@ -58,7 +58,7 @@ class DatabaseOptions:
     sqlite_synchronous: str = "NORMAL"
 
 
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 """The newest migration. Kept here so that a start-up at head never imports Alembic; a test
 checks it against the migration scripts."""
 

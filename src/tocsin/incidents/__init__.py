@@ -1,0 +1,101 @@
+"""Incidents: the record, its lifecycle and timeline, and the services the API calls.
+
+Pure: every decision is a function of (incident, event, now) returning the new incident and
+the events to append (a :class:`Change`) or a refusal value; the runtime stores changes.
+"""
+
+from tocsin.incidents.codec import (
+    alert_from_row,
+    alert_to_row,
+    event_from_row,
+    event_to_row,
+    incident_from_row,
+    incident_to_row,
+)
+from tocsin.incidents.errors import (
+    CommentRequired,
+    Conflict,
+    Invalid,
+    InvalidTransition,
+    NotFound,
+    Refusal,
+)
+from tocsin.incidents.lifecycle import (
+    ESCALATION_EVENT_KINDS,
+    TRANSITIONS,
+    ack_expired,
+    acknowledge,
+    add_comment,
+    alerts_resolved,
+    join,
+    open_incident,
+    record_escalation,
+    resolve,
+)
+from tocsin.incidents.record import (
+    EVENT_KINDS,
+    SEVERITIES,
+    STATUSES,
+    Change,
+    Incident,
+    IncidentAlert,
+    Status,
+    TimelineEvent,
+    highest_severity,
+    incident_key,
+    incident_title,
+)
+from tocsin.incidents.service import (
+    IncidentActions,
+    IncidentDetail,
+    IncidentFilter,
+    IncidentRepository,
+    IncidentService,
+    Override,
+    PeopleService,
+    Person,
+)
+
+__all__ = [
+    "ESCALATION_EVENT_KINDS",
+    "EVENT_KINDS",
+    "SEVERITIES",
+    "STATUSES",
+    "TRANSITIONS",
+    "Change",
+    "CommentRequired",
+    "Conflict",
+    "Incident",
+    "IncidentActions",
+    "IncidentAlert",
+    "IncidentDetail",
+    "IncidentFilter",
+    "IncidentRepository",
+    "IncidentService",
+    "Invalid",
+    "InvalidTransition",
+    "NotFound",
+    "Override",
+    "PeopleService",
+    "Person",
+    "Refusal",
+    "Status",
+    "TimelineEvent",
+    "ack_expired",
+    "acknowledge",
+    "add_comment",
+    "alert_from_row",
+    "alert_to_row",
+    "alerts_resolved",
+    "event_from_row",
+    "event_to_row",
+    "highest_severity",
+    "incident_from_row",
+    "incident_key",
+    "incident_title",
+    "incident_to_row",
+    "join",
+    "open_incident",
+    "record_escalation",
+    "resolve",
+]
