@@ -136,6 +136,21 @@ class Metrics:
             ["integration"],
             registry=r,
         )
+        self.escalation_steps = Counter(
+            "tocsin_escalation_steps_total",
+            "Escalation levels reached (each step that paged someone).",
+            registry=r,
+        )
+        self.oncall_gaps = Counter(
+            "tocsin_escalation_gaps_total",
+            "Escalation levels that reached nobody (no one on call): the next level went at once.",
+            registry=r,
+        )
+        self.open_incidents = Gauge(
+            "tocsin_open_incidents",
+            "Incidents triggered or acknowledged.",
+            registry=r,
+        )
         self.template_failures = Counter(
             "tocsin_template_render_failures_total",
             "Template renders that failed at send time (the default text was sent).",

@@ -73,7 +73,7 @@ class IncidentService(Protocol):
 
     async def acknowledge(
         self, ref: str, by: str, comment: str
-    ) -> Incident | NotFound | InvalidTransition | Conflict: ...
+    ) -> Incident | NotFound | InvalidTransition | CommentRequired | Conflict: ...
 
     async def resolve(
         self, ref: str, by: str, comment: str
@@ -204,13 +204,11 @@ class IncidentActions:
 
     async def acknowledge(
         self, ref: str, by: str, comment: str
-    ) -> Incident | NotFound | InvalidTransition | Conflict:
+    ) -> Incident | NotFound | InvalidTransition | CommentRequired | Conflict:
         async def apply(incident: Incident) -> Change | InvalidTransition:
             return acknowledge(incident, by, comment, self.clock.now())
 
-        result = await self._change(ref, apply)
-        assert not isinstance(result, CommentRequired)
-        return result
+        return await self._change(ref, apply)
 
     async def resolve(
         self, ref: str, by: str, comment: str

@@ -17,23 +17,37 @@ import logging
 import signal
 import socket
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
 from tocsin import __version__
 from tocsin.api import ApiContext, ConfigView, Metrics, create_app
-from tocsin.config import Config, ConfigError, alertmanager_yaml, load_config, redacted_dict
+from tocsin.config import (
+    Config,
+    ConfigError,
+    Team,
+    User,
+    alertmanager_yaml,
+    load_config,
+    redacted_dict,
+)
 from tocsin.model import Clock
+from tocsin.oncall import Override as OncallOverride
 from tocsin.oncall import Roster
 from tocsin.pipeline import Silencer, build_inhibition_rules, build_routes
 from tocsin.runtime.dispatch import Dispatcher, DispatchOptions
+from tocsin.runtime.incidents import IncidentManager, ManagerHooks
+from tocsin.runtime.people import StorePeople
 from tocsin.store import (
     AlertStore,
     Database,
     DatabaseOptions,
     DispatchStore,
+    IncidentStore,
     SilenceStore,
     sqlite_url_for,
 )
@@ -94,6 +108,9 @@ class Server:
         self._uvicorn: uvicorn.Server | None = None
         self.dispatcher: Dispatcher | None = None
         self._dispatch_task: asyncio.Task[None] | None = None
+        self.incidents: IncidentManager | None = None
+        self.people: StorePeople | None = None
+        self._incident_task: asyncio.Task[None] | None = None
         self.config = self._load_config()
         self._note_config_loaded(self.config)
         external = options.external_url or f"http://{options.host}:{options.port}"
@@ -143,6 +160,11 @@ class Server:
             self.config = config
             self.ctx.config = view
             self.roster = Roster.from_config(config)
+            if self.people is not None:
+                self.people.config = _config_people(config)
+                await self._rebuild_roster()
+            if self.incidents is not None:
+                self.incidents.reload(config)
             if self.dispatcher is not None:
                 self.dispatcher.reload(config)
             self._note_config_loaded(config)
@@ -187,8 +209,81 @@ class Server:
         self.ctx.groups = lambda: dispatcher.table
         self.ctx.delivery_log = dispatcher.store.delivery_log
         self._dispatch_task = asyncio.create_task(dispatcher.run())
+        await self._start_incidents(db, dispatcher)
         self.ctx.ready = True
         log.info("ready: %d stored alerts and %d silences loaded", count, silence_count)
+
+    async def _start_incidents(self, db: Database, dispatcher: Dispatcher) -> None:
+        """Incidents, escalation and the people registry, wired to the dispatcher."""
+        store = IncidentStore(db)
+        people = StorePeople(
+            store,
+            self.clock,
+            schedules=[s.name for s in self.config.schedules],
+        )
+        people.config = _config_people(self.config)
+        people.on_change = self._rebuild_roster
+        self.people = people
+        hooks = ManagerHooks(
+            page=dispatcher.page,
+            contact_types=lambda: set(dispatcher.setup.people),
+            receiver_kinds=lambda name: [
+                (i.kind, i.index) for i in dispatcher.setup.integrations.get(name, [])
+            ],
+        )
+        manager = IncidentManager(
+            self.config,
+            clock=self.clock,
+            metrics=self.metrics,
+            store=store,
+            roster=lambda: self.roster,
+            hooks=hooks,
+            external_url=self.external_url,
+        )
+        manager.holds_lease = lambda: dispatcher.holds_lease
+        await manager.start()
+        await self._rebuild_roster()
+        dispatcher.on_flushed = manager.on_flushed
+        dispatcher.on_page = manager.on_page
+        self.incidents = manager
+        self.ctx.extra.update(
+            incidents=manager,
+            people=people,
+            ack_signer=manager.signer,
+            ack_handler=manager.ack_link,
+            describe_incident=manager.describe,
+        )
+        self._incident_task = asyncio.create_task(manager.run())
+
+    async def _rebuild_roster(self) -> None:
+        """The configuration's roster with the users, teams and overrides of the API."""
+        base = Roster.from_config(self.config)
+        if self.people is None:
+            self.roster = base
+            return
+        store = self.people.store
+        users = await asyncio.to_thread(store.people, "user")
+        teams = await asyncio.to_thread(store.people, "team")
+        overrides = await asyncio.to_thread(store.people, "override")
+        try:
+            roster = base.with_people(
+                [User.model_validate(r["body"]) for r in users],
+                [Team.model_validate(r["body"]) for r in teams],
+            )
+            roster = roster.with_overrides(
+                OncallOverride(
+                    o["body"]["schedule"],
+                    o["body"]["user"],
+                    float(o["body"]["start"]),
+                    float(o["body"]["end"]),
+                    o["name"],
+                )
+                for o in overrides
+            )
+        except Exception:  # an API object the configuration now contradicts
+            log.exception("people made through the API could not be added to the roster")
+            roster = base
+        self.roster = roster
 
     async def _housekeeping(self) -> None:
         """Store batched ``endsAt`` refreshes, forget long-resolved alerts and long-expired
@@ -301,6 +396,10 @@ class Server:
             await web
         finally:
             self._stopping.set()
+            if self.incidents is not None and self._incident_task is not None:
+                self.incidents.stop()
+                with contextlib.suppress(Exception):
+                    await self._incident_task
             if self.dispatcher is not None and self._dispatch_task is not None:
                 self.dispatcher.stop()
                 with contextlib.suppress(Exception):
@@ -325,3 +424,11 @@ class Server:
     async def _sighup(self) -> None:
         with contextlib.suppress(ConfigError):
             await self.reload()
+
+
+def _config_people(config: Config) -> dict[Any, dict[str, Mapping[str, Any]]]:
+    """The configuration's users and teams as the people API shows them."""
+    return {
+        "user": {u.name: u.model_dump(mode="json", exclude_defaults=True) for u in config.users},
+        "team": {t.name: t.model_dump(mode="json", exclude_defaults=True) for t in config.teams},
+    }
