@@ -135,6 +135,7 @@ class IncidentManager(IncidentActions):
         for row in rows:
             incident = incident_from_row(row, row.get("alerts", ()))
             self.open[incident.id] = incident
+        self.metrics.open_incidents.set(len(self.open))
         self._wake.set()
 
     async def _changed(self, change: Change) -> None:
@@ -147,6 +148,7 @@ class IncidentManager(IncidentActions):
             self.open[incident.id] = incident
         else:
             self.open.pop(incident.id, None)
+        self.metrics.open_incidents.set(len(self.open))
 
     # -- flushes -------------------------------------------------------------------------
 
@@ -219,7 +221,7 @@ class IncidentManager(IncidentActions):
         if number is None:  # another server opened it in between: join it next time
             return
         incident = replace(incident, number=number, version=1)
-        self.open[incident.id] = incident
+        self._remember(incident)
         log.info("incident #%d opened: %s (%s)", number, incident.title, incident.severity)
         self._wake.set()
 
