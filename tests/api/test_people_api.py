@@ -25,8 +25,8 @@ ALICE: dict[str, Any] = {
     "time_zone": "Europe/Paris",
     "contact_methods": [{"type": "sms"}, {"name": "work", "type": "email"}],
     "notification_rules": [
-        {"contact_method": "sms", "delay": "0m"},
-        {"contact_method": "work", "delay": "5m"},
+        {"contact": "sms", "after": "0m"},
+        {"contact": "work", "after": "5m"},
     ],
 }
 
@@ -53,7 +53,7 @@ def test_a_user_made_through_the_api_is_listed_with_its_source(client: TestClien
     body = made.json()
     assert body["source"] == "api"
     assert body["phone"] == "+14155550100"
-    assert body["notification_rules"][1] == {"contact_method": "work", "delay": "5m"}
+    assert body["notification_rules"][1] == {"contact": "work", "after": "5m"}
     listed = client.get("/api/tocsin/v1/users").json()["users"]
     assert [(u["name"], u["source"]) for u in listed] == [("alice", "api"), ("root", "config")]
     one = client.get("/api/tocsin/v1/users/alice").json()
@@ -99,12 +99,12 @@ def test_a_taken_name_is_409(client: TestClient) -> None:
         ({"pager": "x"}, "pager: unknown field"),
         ({"contact_methods": [{"type": "fax"}]}, "contact_methods.0.type: Input should be"),
         (
-            {"notification_rules": [{"contact_method": "sms", "delay": "soon"}]},
-            "notification_rules.0.delay:",
+            {"notification_rules": [{"contact": "sms", "after": "soon"}]},
+            "notification_rules.0.after:",
         ),
         (
-            {"notification_rules": [{"contact_method": "voice"}]},
-            "notification_rules.0.contact_method: 'voice' is not one of",
+            {"notification_rules": [{"contact": "voice"}]},
+            "notification_rules.0.contact: 'voice' is not one of",
         ),
         (
             {"phone": "", "contact_methods": [{"type": "sms"}], "notification_rules": []},

@@ -56,22 +56,22 @@ class _Body(BaseModel):
 
 
 class ContactMethodBody(_Body):
-    """How to reach a user: ``type`` and, unless the user's own ``email``/``phone``/
-    ``slack_user_id`` is meant, an ``address``."""
+    """How to reach a user (as ``users[].contact_methods`` items): a ``type`` and an
+    ``address``, and optionally a ``name`` that notification rules can use."""
 
     name: str = ""
-    type: Literal["email", "sms", "voice", "slack", "webhook"]
+    type: Literal["email", "sms", "voice", "slack"]
     address: str = ""
 
 
 class NotificationRuleBody(_Body):
-    """Notify by ``contact_method`` (a contact method's name or type) ``delay`` after
-    being paged."""
+    """Reach ``contact`` (a contact method's name or type) ``after`` the page starts (as
+    ``users[].notification_rules`` items)."""
 
-    contact_method: str = Field(min_length=1)
-    delay: str = "0s"
+    contact: str = Field(min_length=1)
+    after: str = "0s"
 
-    @field_validator("delay")
+    @field_validator("after")
     @classmethod
     def _duration(cls, value: str) -> str:
         Duration.parse(value)  # ValueError: the field is named in the answer
@@ -119,9 +119,9 @@ class UserBody(_Body):
         known = {m.name for m in self.contact_methods if m.name}
         known |= {m.type for m in self.contact_methods}
         for i, rule in enumerate(self.notification_rules):
-            if rule.contact_method not in known:
+            if known and rule.contact not in known:
                 raise ValueError(
-                    f"notification_rules.{i}.contact_method: {rule.contact_method!r} is not "
+                    f"notification_rules.{i}.contact: {rule.contact!r} is not "
                     "one of the user's contact_methods"
                 )
         for i, method in enumerate(self.contact_methods):

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, PrivateAttr
 
 from tocsin.config._base import Model
+from tocsin.config._errors import ConfigIssue, format_path
 from tocsin.config._escalation import EscalationPolicy
 from tocsin.config._global import GlobalConfig
 from tocsin.config._people import Team, User
@@ -96,6 +97,14 @@ class Config(Model):
             return "<config>"
         line, column = positions.of_value(tuple(path))
         return f"{positions.filename}:{line}:{column}"
+
+    def issue(self, message: str, *path: str | int) -> ConfigIssue:
+        """A problem found after loading, at the position of the value at ``path``."""
+        positions = self._positions
+        if positions is None:
+            return ConfigIssue("<config>", 1, 1, format_path(tuple(path)), message)
+        issue: ConfigIssue = positions.issue(tuple(path), message)
+        return issue
 
     def receiver(self, name: str) -> Receiver | None:
         for receiver in self.receivers:

@@ -152,6 +152,7 @@ class Server:
         async with self._reload_lock:
             try:
                 config = await asyncio.to_thread(self._load_config)
+                await self._check_api_names(config)
                 view = await asyncio.to_thread(config_view, config)
             except ConfigError as exc:
                 self.metrics.config_last_reload_successful.set(0)
@@ -213,6 +214,32 @@ class Server:
         self.ctx.ready = True
         log.info("ready: %d stored alerts and %d silences loaded", count, silence_count)
 
+    async def _check_api_names(self, config: Config) -> None:
+        """A reload may not introduce a user or team whose name the API owns (the API's
+        object would silently lose): ``ConfigError`` at the name in the file."""
+        if self.people is None:
+            return
+        store = self.people.store
+        issues = []
+        for kind, section, names in (
+            ("user", "users", [u.name for u in config.users]),
+            ("team", "teams", [t.name for t in config.teams]),
+        ):
+            owned = {r["name"] for r in await asyncio.to_thread(store.people, kind)}
+            for i, name in enumerate(names):
+                if name in owned:
+                    issues.append(
+                        config.issue(
+                            f"{kind} {name!r} was made through the API; delete it there "
+                            "first or choose another name",
+                            section,
+                            i,
+                            "name",
+                        )
+                    )
+        if issues:
+            raise ConfigError(issues)
+
     async def _start_incidents(self, db: Database, dispatcher: Dispatcher) -> None:
         """Incidents, escalation and the people registry, wired to the dispatcher."""
         store = IncidentStore(db)
@@ -267,7 +294,7 @@ class Server:
         overrides = await asyncio.to_thread(store.people, "override")
         try:
             roster = base.with_people(
-                [User.model_validate(r["body"]) for r in users],
+                [_user_from_api(r["body"]) for r in users],
                 [Team.model_validate(r["body"]) for r in teams],
             )
             roster = roster.with_overrides(
@@ -432,3 +459,24 @@ def _config_people(config: Config) -> dict[Any, dict[str, Mapping[str, Any]]]:
         "user": {u.name: u.model_dump(mode="json", exclude_defaults=True) for u in config.users},
         "team": {t.name: t.model_dump(mode="json", exclude_defaults=True) for t in config.teams},
     }
+
+
+def _user_from_api(body: Mapping[str, Any]) -> User:
+    """A user made through the API as the configuration's model: a contact method without
+    an address takes the user's own e-mail, phone or Slack id."""
+    data = {k: v for k, v in body.items() if v not in ("", None, [])}
+    own = {
+        "email": body.get("email", ""),
+        "sms": body.get("phone", ""),
+        "voice": body.get("phone", ""),
+        "slack": body.get("slack_user_id", ""),
+    }
+    methods = []
+    for method in body.get("contact_methods", []) or []:
+        filled = dict(method)
+        if not filled.get("address"):
+            filled["address"] = own.get(str(filled.get("type")), "")
+        methods.append({k: v for k, v in filled.items() if v})
+    if methods:
+        data["contact_methods"] = methods
+    return User.model_validate(data)
