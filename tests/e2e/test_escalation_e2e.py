@@ -99,13 +99,16 @@ def _start(tmp: Path, config: Path, clock: Path) -> TocsinProcess:
     return start_tocsin(config, tmp / "data", env=env)
 
 
-def _post(server: TocsinProcess) -> None:
-    alert = {
+def _post(server: TocsinProcess, *, starts: datetime = T0, ends: datetime | None = None) -> None:
+    alert: dict[str, Any] = {
         "labels": {"alertname": "PaymentsDown", "severity": "critical", "service": "payments"},
         "annotations": {"summary": "payments are failing"},
-        "startsAt": T0.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "startsAt": starts.strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
-    httpx.post(f"{server.url}/api/v2/alerts", json=[alert], timeout=10).raise_for_status()
+    if ends is not None:
+        alert["endsAt"] = ends.strftime("%Y-%m-%dT%H:%M:%SZ")
+    answer = httpx.post(f"{server.url}/api/v2/alerts", json=[alert], timeout=10)
+    assert answer.status_code == 200, answer.text
 
 
 def _ack_link(slack: FakeSlack) -> str:
@@ -154,6 +157,17 @@ def test_pages_by_the_persons_rules_and_the_ack_link_stops_escalation(tmp_path: 
             kinds = [e["kind"] for e in detail["timeline"]]
             assert "acknowledged" in kinds
             assert kinds.count("paged") >= 2
+
+            # the alert resolves: at the group's next tick the incident resolves with it
+            _post(server, ends=T0 + timedelta(minutes=41))
+            _set(clock, T0 + timedelta(hours=1, seconds=5))
+            assert _wait(lambda: _incidents(server)[0]["status"] == "resolved"), server.log()
+            # firing again after that opens a new incident (at the group's next tick)
+            _post(server, starts=T0 + timedelta(hours=1), ends=T0 + timedelta(hours=5))
+            _set(clock, T0 + timedelta(hours=2, seconds=5))
+            assert _wait(lambda: len(_incidents(server)) == 2), server.log()
+            statuses = sorted(i["status"] for i in _incidents(server))
+            assert statuses == ["resolved", "triggered"]
         finally:
             server.stop()
 
