@@ -289,7 +289,7 @@ PUBLIC = {
         "template_data",
         "translate",
     },
-    "tocsin.api": {"ApiContext", "ConfigView", "Metrics", "create_app"},
+    "tocsin.api": {"AckClaim", "AckSigner", "ApiContext", "ConfigView", "Metrics", "create_app"},
     "tocsin.runtime": {
         "FileClock",
         "ListenError",

@@ -7,8 +7,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from tocsin import __version__
-from tocsin.api import ApiContext, Metrics, create_app
-from tocsin.api._acklinks import AckClaim, AckSigner
+from tocsin.api import AckClaim, AckSigner, ApiContext, Metrics, create_app
 from tocsin.config import load_config_text
 from tocsin.model import FakeClock
 from tocsin.runtime import config_view

@@ -20,8 +20,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from tocsin.api._acklinks import AckClaim, AckSigner
-from tocsin.api.metrics import Metrics
+from tocsin.api import AckClaim, AckSigner, Metrics
 from tocsin.config import Config, EscalationPolicy, User
 from tocsin.escalation import (
     AckExpired,
