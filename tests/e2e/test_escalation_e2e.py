@@ -197,3 +197,49 @@ def test_kill9_between_steps_resumes_at_the_right_level(tmp_path: Path) -> None:
             assert len(twilio.messages_to(BOB_PHONE)) == 1
         finally:
             server.stop()
+
+
+def test_an_acknowledgement_expires_and_escalation_resumes(tmp_path: Path) -> None:
+    """``ack_timeout``: acknowledged with the CLI, the incident goes back to triggered
+    when the acknowledgement expires, and the next level is paged."""
+    from typer.testing import CliRunner
+
+    from tocsin.cli import app
+
+    clock = tmp_path / "now"
+    _set(clock, T0)
+    with FakeSlack() as slack, FakeTwilio() as twilio:
+        config = _config(tmp_path, slack, twilio)
+        config.write_text(
+            config.read_text().replace(
+                "  - name: payments\n", "  - name: payments\n    ack_timeout: 10m\n"
+            )
+        )
+        server = _start(tmp_path, config, clock)
+        try:
+            _post(server)
+            _set(clock, T0 + timedelta(seconds=2))
+            assert _wait(lambda: len(slack.messages) >= 1), server.log()
+            (incident,) = _incidents(server)
+            acked = CliRunner().invoke(
+                app,
+                [
+                    "incidents",
+                    "ack",
+                    str(incident["number"]),
+                    "--by",
+                    "alice",
+                    "--comment",
+                    "looking",
+                    "--url",
+                    server.url,
+                ],
+            )
+            assert acked.exit_code == 0, acked.output
+            assert _incidents(server)[0]["status"] == "acknowledged"
+            _set(clock, T0 + timedelta(minutes=11))  # the acknowledgement expired
+            assert _wait(lambda: len(twilio.messages_to(BOB_PHONE)) == 1), server.log()
+            assert _incidents(server)[0]["status"] == "triggered"
+            assert twilio.messages_to(ALICE_PHONE) == []  # her SMS was cancelled by the ack
+        finally:
+            server.stop()
