@@ -94,9 +94,9 @@ def _incidents(server: TocsinProcess) -> list[dict[str, Any]]:
     return list(data["incidents"] if isinstance(data, dict) else data)
 
 
-def _start(tmp: Path, config: Path, clock: Path) -> TocsinProcess:
+def _start(tmp: Path, config: Path, clock: Path, args: list[str] | None = None) -> TocsinProcess:
     env = {"TOCSIN_ALLOW_TEST_CLOCK": "1", "TOCSIN_TEST_CLOCK": str(clock)}
-    return start_tocsin(config, tmp / "data", env=env)
+    return start_tocsin(config, tmp / "data", env=env, args=args)
 
 
 def _post(server: TocsinProcess, *, starts: datetime = T0, ends: datetime | None = None) -> None:
@@ -172,12 +172,14 @@ def test_pages_by_the_persons_rules_and_the_ack_link_stops_escalation(tmp_path: 
             server.stop()
 
 
-def test_kill9_between_steps_resumes_at_the_right_level(tmp_path: Path) -> None:
+def test_kill9_between_steps_resumes_at_the_right_level(
+    tmp_path: Path, backend_args: list[str]
+) -> None:
     clock = tmp_path / "now"
     _set(clock, T0)
     with FakeSlack() as slack, FakeTwilio() as twilio:
         config = _config(tmp_path, slack, twilio)
-        server = _start(tmp_path, config, clock)
+        server = _start(tmp_path, config, clock, backend_args)
         try:
             _post(server)
             _set(clock, T0 + timedelta(seconds=2))
@@ -187,7 +189,7 @@ def test_kill9_between_steps_resumes_at_the_right_level(tmp_path: Path) -> None:
         finally:
             server.kill9()
         _set(clock, T0 + timedelta(minutes=16))  # level 2 came due while tocsin was down
-        server = _start(tmp_path, config, clock)
+        server = _start(tmp_path, config, clock, backend_args)
         try:
             assert _wait(lambda: len(twilio.messages_to(BOB_PHONE)) == 1), server.log()
             time.sleep(1.5)

@@ -97,6 +97,7 @@ class Dispatcher(Sender):
         self.table = GroupTable(self.setup.routes)
         self.nflog = NotificationLog()
         self.holds_lease = False
+        self._held_before = False
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._pending: dict[int, Pending] = {}  # outbox id -> delivery awaiting (re)send
@@ -281,9 +282,15 @@ class Dispatcher(Sender):
         return group.next_tick_after(now)
 
     async def _take_over(self, *, reload: bool) -> None:
-        """Become the lease holder: reload state another server may have changed."""
+        """Become the lease holder: reload state another server may have changed.
+
+        The alerts are read again only by a server that held the lease before and lost
+        it; one taking the lease for the first time has them from its start-up (where
+        alerts whose end passed while every server was down are kept firing for
+        ``resolve_timeout``) and from the replica sync since."""
         if reload and self.store.dialect == "postgresql":
-            await asyncio.to_thread(self.alerts.reload, self.clock.now())
+            if self._held_before:
+                await asyncio.to_thread(self.alerts.reload, self.clock.now())
             await self.restore()
         rows = await self.store.claim_outbox(self.holder)
         now = self.clock.now()
@@ -310,6 +317,7 @@ class Dispatcher(Sender):
                 log.info("took over the dispatch lease")
             await self._take_over(reload=not first)
             self.holds_lease = True
+            self._held_before = True
             self._wake.set()
         elif not held and self.holds_lease:
             log.warning("lost the dispatch lease: another server sends notifications")

@@ -259,7 +259,7 @@ class IncidentManager(IncidentActions):
                 if due is not None and due <= now:
                     try:
                         await self.step(now)
-                    except StoreError:
+                    except Exception:  # the loop must go on; the next turn tries again
                         self.metrics.store_errors.inc()
                         log.exception("an escalation step failed; trying again")
             self._wake.clear()
