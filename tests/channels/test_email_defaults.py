@@ -19,8 +19,6 @@ from tocsin.config import load_config_text
 from tocsin.model import Alert, fingerprint
 from tocsin.templates import Templates
 
-pytest.importorskip("tocsin.templates.defaults")
-
 NOW = 1_800_000_000.0
 EXTERNAL = "http://tocsin.example:9093"
 

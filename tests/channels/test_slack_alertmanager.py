@@ -22,8 +22,6 @@ from tocsin.model import Alert, fingerprint
 from tocsin.model.times import parse_time
 from tocsin.templates import Templates
 
-pytest.importorskip("tocsin.templates.defaults")
-
 pytestmark = [pytest.mark.external, pytest.mark.realtime]
 
 EXTERNAL = "http://am.example:9093"

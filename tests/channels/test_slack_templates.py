@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import orjson
-import pytest
 
 import tocsin.channels.slack as slack_package
 from tocsin.channels import Message
@@ -13,8 +12,6 @@ from tocsin.config import load_config_text
 from tocsin.config.receivers import SlackConfig
 from tocsin.model import Alert, fingerprint
 from tocsin.templates import Templates
-
-pytest.importorskip("tocsin.templates.defaults")
 
 NOW = 1_800_000_000.0
 EXTERNAL = "http://tocsin.example:9093"

@@ -4,15 +4,11 @@ spoken, without links."""
 
 from __future__ import annotations
 
-import pytest
-
-pytest.importorskip("tocsin.templates.defaults")
-pytest.importorskip("tocsin.templates.runbook")
-
 import asyncio
 from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from tests.channels.local_servers import forbid_non_local
 from tests.support.fakes.twilio import FakeTwilio
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.support.binaries import require_binary
 from tests.templates.helpers import FIRING, MIXED, RESOLVED, SEQUENCES, alert, data, render
 
 from tocsin.templates import DEFAULT_TEMPLATES, Templates, translate
@@ -160,12 +161,12 @@ def test_a_user_definition_overrides_a_default(tmp_path: Path) -> None:
 ALERTMANAGER_TEMPLATES = Path("/usr/share/prometheus/alertmanager")
 
 
-@pytest.mark.skipif(
-    not (ALERTMANAGER_TEMPLATES / "default.tmpl").exists(), reason="needs prometheus-alertmanager"
-)
+@pytest.mark.external
 @pytest.mark.parametrize("which", [0, 1, 2], ids=["firing", "resolved", "mixed"])
 def test_the_port_agrees_with_alertmanagers_own_files_translated(which: int) -> None:
-    """Alertmanager's Go files, through the translator, give what the port gives."""
+    """Alertmanager's Go files, through the translator, give what the port gives
+    (``make test`` installs prometheus-alertmanager, which ships them)."""
+    require_binary("prometheus-alertmanager")
     sources: dict[str, str] = {}
     for file in ("default.tmpl", "email.tmpl"):
         translation = translate((ALERTMANAGER_TEMPLATES / file).read_text(), isolate_defines=True)
