@@ -45,12 +45,16 @@ from tocsin.model import Clock, SystemClock
 __all__ = [
     "USER_AGENT",
     "Answer",
+    "ClientFactory",
     "OAuth2Error",
     "build_http_client",
     "redact",
     "secret_values",
     "send_request",
 ]
+
+ClientFactory = Callable[[HTTPClientConfig | None], httpx.AsyncClient]
+"""Gives the HTTP client for an ``http_config``; its caller keeps the client's lifetime."""
 
 USER_AGENT = f"tocsin/{__version__}"
 EXCERPT_BYTES = 200

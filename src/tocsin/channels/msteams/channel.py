@@ -25,17 +25,20 @@ import httpx
 import orjson
 
 from tocsin.channels.base import DeliveryError, Message, SendResult, judge_status
-from tocsin.channels.http_client import USER_AGENT, build_http_client, secret_values, send_request
+from tocsin.channels.http_client import (
+    USER_AGENT,
+    ClientFactory,
+    build_http_client,
+    secret_values,
+    send_request,
+)
 from tocsin.channels.msteams.card import adaptive_card_message
 from tocsin.channels.render import message_data
-from tocsin.config import HTTPClientConfig
 from tocsin.config.receivers import MSTeamsConfig, MSTeamsV2Config
 from tocsin.templates import TemplateField, Templates
 
 __all__ = ["ClientFactory", "MSTeamsChannel", "msteams_target"]
 
-ClientFactory = Callable[[HTTPClientConfig | None], httpx.AsyncClient]
-"""Gives the HTTP client for an ``http_config``; its caller keeps the client's lifetime."""
 
 NAME = "Microsoft Teams"
 RUNBOOK_TEXTS = {

@@ -24,11 +24,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 import orjson
 
 from tocsin.channels.base import DeliveryError, Message, SendResult, judge_status
-from tocsin.channels.http_client import USER_AGENT, build_http_client, secret_values, send_request
+from tocsin.channels.http_client import (
+    USER_AGENT,
+    ClientFactory,
+    build_http_client,
+    secret_values,
+    send_request,
+)
 from tocsin.channels.pagerduty.event import (
     MAX_EVENT_BYTES,
     Image,
@@ -38,7 +43,6 @@ from tocsin.channels.pagerduty.event import (
     v2_event,
 )
 from tocsin.channels.render import message_data
-from tocsin.config import HTTPClientConfig
 from tocsin.config.receivers import PagerdutyConfig
 from tocsin.templates import TemplateData, TemplateField, Templates
 
@@ -53,8 +57,6 @@ __all__ = [
 
 log = logging.getLogger("tocsin.channels.pagerduty")
 
-ClientFactory = Callable[[HTTPClientConfig | None], httpx.AsyncClient]
-"""Gives the HTTP client for an ``http_config``; its caller keeps the client's lifetime."""
 
 DEFAULT_V2_URL = "https://events.pagerduty.com/v2/enqueue"
 V1_URL = "https://events.pagerduty.com/generic/2010-04-15/create_event.json"

@@ -24,11 +24,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Self
 
-import httpx
-
 from tocsin.channels.base import DeliveryError, Message, SendResult, judge_status
 from tocsin.channels.http_client import (
     USER_AGENT,
+    ClientFactory,
     build_http_client,
     secret_values,
     send_request,
@@ -43,14 +42,12 @@ from tocsin.channels.slack.webapi import (
     webhook_json_error,
 )
 from tocsin.channels.webhook import sort_alerts
-from tocsin.config import GlobalConfig, HTTPClientConfig
+from tocsin.config import GlobalConfig
 from tocsin.config.receivers import SlackConfig
 from tocsin.templates import TemplateData, Templates
 
 __all__ = ["DEFAULT_WEB_API_URL", "ClientFactory", "SlackChannel", "slack_target"]
 
-ClientFactory = Callable[[HTTPClientConfig | None], httpx.AsyncClient]
-"""Gives the HTTP client for an ``http_config``; its caller keeps the client's lifetime."""
 
 DEFAULT_WEB_API_URL = "https://slack.com/api/"
 _JSON = "application/json"

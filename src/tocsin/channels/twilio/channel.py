@@ -27,12 +27,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-import httpx
-
 from tocsin.channels.base import DeliveryError, Message, SendResult, judge_status
 from tocsin.channels.http_client import (
     USER_AGENT,
     Answer,
+    ClientFactory,
     build_http_client,
     secret_values,
     send_request,
@@ -54,7 +53,7 @@ from tocsin.channels.twilio.wire import (
     parse_sid,
     resource_url,
 )
-from tocsin.config import GlobalConfig, HTTPClientConfig
+from tocsin.config import GlobalConfig
 from tocsin.config.receivers import TwilioConfig
 from tocsin.templates import Templates
 
@@ -64,8 +63,6 @@ log = logging.getLogger("tocsin.channels.twilio")
 
 Mode = Literal["sms", "voice"]
 
-ClientFactory = Callable[[HTTPClientConfig | None], httpx.AsyncClient]
-"""Gives the HTTP client for an ``http_config``; its caller keeps the client's lifetime."""
 
 DEFAULT_API_URL = "https://api.twilio.com"
 DEFAULT_TEXT: dict[str, str] = {

@@ -13,27 +13,22 @@ not. The URL is a secret: no message shows it.
 from __future__ import annotations
 
 import urllib.parse
-from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import orjson
 
 from tocsin.channels.base import Message, SendResult, judge_status
 from tocsin.channels.http_client import (
     USER_AGENT,
+    ClientFactory,
     build_http_client,
     secret_values,
     send_request,
 )
 from tocsin.channels.webhook.payload import webhook_payload
-from tocsin.config import HTTPClientConfig
 from tocsin.config.receivers import WebhookConfig
 
 __all__ = ["ClientFactory", "WebhookChannel", "webhook_target"]
-
-ClientFactory = Callable[[HTTPClientConfig | None], httpx.AsyncClient]
-"""Gives the HTTP client for an ``http_config``; its caller keeps the client's lifetime."""
 
 
 def webhook_target(config: WebhookConfig) -> str:
