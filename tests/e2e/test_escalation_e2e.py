@@ -128,6 +128,8 @@ def test_pages_by_the_persons_rules_and_the_ack_link_stops_escalation(tmp_path: 
             _set(clock, T0 + timedelta(seconds=2))  # group_wait passes: the incident opens
             assert _wait(lambda: len(slack.messages) >= 1), server.log()
             assert slack.messages[0].channel.startswith("D")  # a direct message to alice
+            # the page carries the alert as stored, annotations included
+            assert "payments are failing" in repr(slack.messages[0].request)
             assert twilio.messages_to(ALICE_PHONE) == []
             (incident,) = _incidents(server)
             assert incident["status"] == "triggered"

@@ -50,6 +50,7 @@ from tocsin.incidents import (
     IncidentActions,
     InvalidTransition,
     NotFound,
+    TimelineEvent,
     ack_expired,
     acknowledge,
     alert_to_row,
@@ -84,6 +85,7 @@ class ManagerHooks:
     page: Callable[[Sequence[Delivery]], Awaitable[None]]
     contact_types: Callable[[], set[str]]
     receiver_kinds: Callable[[str], list[tuple[str, int]]]
+    alert_of: Callable[[str], Alert | None]
 
 
 class IncidentManager(IncidentActions):
@@ -174,25 +176,7 @@ class IncidentManager(IncidentActions):
         firing = [a for a in plan.kept if a.ends_at > now]
         current = next((i for i in self.open.values() if i.key == key), None)
         if current is not None:
-            change: Change | Any = current
-            if firing:
-                joined = join(current, {a.fingerprint: a.labels for a in firing}, "P3", now)
-                if isinstance(joined, Change):
-                    severity = highest_severity(current.severity, self._severity(firing))
-                    incident = replace(joined.incident, severity=severity)
-                    change = Change(incident, joined.events)
-            gone = [fp for fp in plan.resolved if fp in current.alerts]
-            base = change.incident if isinstance(change, Change) else current
-            events = change.events if isinstance(change, Change) else ()
-            if gone:
-                resolved = alerts_resolved(base, gone, now)
-                if isinstance(resolved, Change):
-                    base, events = resolved.incident, (*events, *resolved.events)
-            if events:
-                if not base.open:
-                    state = EscalationState.from_dict(dict(base.escalation))
-                    base = replace(base, escalation=resolve_escalation(state, now).to_dict())
-                await self._save(current, Change(base, tuple(events)))
+            await self._update(current, plan, firing)
             return
         if not firing:
             return
@@ -223,6 +207,30 @@ class IncidentManager(IncidentActions):
         self._remember(incident)
         log.info("incident #%d opened: %s (%s)", number, incident.title, incident.severity)
         self._wake.set()
+
+    async def _update(self, current: Incident, plan: FlushPlan, firing: list[Alert]) -> None:
+        """A flush of an open incident's group: firing alerts join it (its severity only
+        rises), resolved ones resolve in it, and when none fires any more it resolves and
+        its escalation ends."""
+        now = plan.now
+        incident = current
+        events: tuple[TimelineEvent, ...] = ()
+        if firing:
+            severity = self._severity(firing)
+            joined = join(incident, {a.fingerprint: a.labels for a in firing}, severity, now)
+            if isinstance(joined, Change):
+                incident, events = joined.incident, joined.events
+        gone = [fp for fp in plan.resolved if fp in current.alerts]
+        if gone:
+            resolved = alerts_resolved(incident, gone, now)
+            if isinstance(resolved, Change):
+                incident, events = resolved.incident, (*events, *resolved.events)
+        if not events:
+            return
+        if not incident.open:
+            state = resolve_escalation(EscalationState.from_dict(dict(incident.escalation)), now)
+            incident = replace(incident, escalation=state.to_dict())
+        await self._save(current, Change(incident, tuple(events)))
 
     async def _save(self, before: Incident, change: Change) -> Incident | None:
         saved = await self.store.save(
@@ -357,10 +365,11 @@ class IncidentManager(IncidentActions):
 
     async def _send(self, incident: Incident, effects: Sequence[Effect], now: float) -> None:
         pages: list[Delivery] = []
+        # The alerts as the store holds them (annotations: summary, runbook), firing ones.
         alerts = [
-            Alert(a.fingerprint, dict(a.labels), {}, a.first_seen, now + 3600.0, now)
+            stored
             for a in incident.alerts.values()
-            if a.firing
+            if a.firing and (stored := self.hooks.alert_of(a.fingerprint)) is not None
         ]
         roster = self.roster()
         for effect in effects:

@@ -257,6 +257,7 @@ class Server:
             receiver_kinds=lambda name: [
                 (i.kind, i.index) for i in dispatcher.setup.integrations.get(name, [])
             ],
+            alert_of=dispatcher.alerts.get,
         )
         manager = IncidentManager(
             self.config,
