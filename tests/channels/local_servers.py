@@ -77,6 +77,7 @@ def forbid_non_local(monkeypatch: pytest.MonkeyPatch) -> None:
 
 class _Server(ThreadingHTTPServer):
     block_on_close = True  # server_close() joins the handler threads
+    request_queue_size = 128  # a burst of clients is queued, not refused (the default is 5)
     owner: Any
 
 

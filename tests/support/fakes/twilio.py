@@ -179,6 +179,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = False
     block_on_close = True  # server_close() joins the handler threads
     fake: FakeTwilio
+    request_queue_size = 128  # a burst of clients is queued, not refused (the default is 5)
 
 
 class _Handler(BaseHTTPRequestHandler):
